@@ -1,0 +1,36 @@
+// One esbuild script, three targets: the extension host (node cjs, vscode external), the engine worker and CLI
+// (node), and the webview (browser). `--production` minifies; `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
+const nodeTargets = [
+  ['src/extension.ts', 'dist/extension.js'],
+  ['src/engine/worker.ts', 'dist/worker.js'],
+  ['src/cli.ts', 'dist/cli.js'],
+].filter(([entry]) => existsSync(entry));
+
+const configs = [
+  ...nodeTargets.map(([entry, outfile]) => ({
+    ...common,
+    entryPoints: [entry],
+    outfile,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'onnxruntime-node'],
+  })),
+  ...(existsSync('webview/main.ts')
+    ? [{ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' }]
+    : []),
+];
+
+if (watch) {
+  for (const c of configs) await (await esbuild.context(c)).watch();
+  console.log('watching', configs.length, 'targets');
+} else {
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+}
