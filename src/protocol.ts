@@ -180,7 +180,9 @@ export type WorkerRequest =
   | { kind: 'generateStart'; sessionId: string; prompt: string; maxTokens: number }
   | { kind: 'generateStep'; sessionId: string; tokenId: number; topK: number }
   | { kind: 'generateEnd'; sessionId: string }
-  | { kind: 'memory' };
+  | { kind: 'memory' }
+  /** Drop the request with envelope id `requestId` (superseded or aborted): skipped if queued, its result discarded if running. */
+  | { kind: 'cancel'; requestId: number };
 
 export interface GenerateStepResult {
   /** Logits of the next-token distribution after the tokens so far. */
@@ -200,7 +202,9 @@ export type WorkerResult =
   | { kind: 'generateStart'; tokens: TokenSpan[]; step: GenerateStepResult }
   | { kind: 'generateStep'; token: TokenSpan; step: GenerateStepResult }
   | { kind: 'generateEnd' }
-  | { kind: 'memory'; numTensors: number; numBytes: number };
+  | { kind: 'memory'; numTensors: number; numBytes: number }
+  /** `dropped`: the target was still queued or running when the cancel arrived. */
+  | { kind: 'cancel'; dropped: boolean };
 
 /** Envelope: every request carries an id; every reply answers it with a result or an error. */
 export interface WorkerEnvelope {
