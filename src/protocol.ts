@@ -105,6 +105,8 @@ export interface LogitLensEntry {
   ids: Int32Array;
   probs: Float32Array;
   k: number;
+  /** [T][k] the tokens' texts beside ids (optional; the panel shows #id where absent). */
+  texts?: string[];
 }
 
 export interface Trace {
@@ -228,8 +230,8 @@ export interface PanelSelection {
 }
 
 export type HostToWebview =
-  | { type: 'init'; trace: Trace | null; selection: PanelSelection; theme: 'light' | 'dark' | 'high-contrast' }
-  | { type: 'trace'; trace: Trace; selection: PanelSelection }
+  | { type: 'init'; trace: Trace | null; selection: PanelSelection; theme: 'light' | 'dark' | 'high-contrast'; docUri?: string }
+  | { type: 'trace'; trace: Trace; selection: PanelSelection; docUri?: string }
   | { type: 'select'; token: number }
   | { type: 'attentionDetail'; detail: AttentionDetail }
   | { type: 'logitsRow'; row: LogitsRow }
