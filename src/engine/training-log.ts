@@ -1,0 +1,70 @@
+/**
+ * train_log.csv (written by scripts/train/train.py beside the model) -> TrainingLog, and the clipping threshold
+ * from config.json ("xray_clip_norm") or train_meta.json ("clip_norm").
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { TrainingLog, TrainingLogRow } from '../protocol';
+import { readJsonFile } from './tokenizer';
+
+const COLUMNS = ['step', 'tokens', 'train_loss', 'val_loss', 'grad_norm', 'clipped', 'lr', 'tokens_per_s'] as const;
+
+export function parseTrainingLogCsv(text: string, file: string): TrainingLogRow[] {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+  if (lines.length === 0) throw new Error(`${file}: is empty (expected a header line: ${COLUMNS.join(',')})`);
+  const header = lines[0].split(',').map((h) => h.trim());
+  const col = new Map(header.map((h, i) => [h, i]));
+  for (const c of COLUMNS) {
+    if (!col.has(c)) throw new Error(`${file}: header lacks column "${c}" (found: ${header.join(',').slice(0, 100)})`);
+  }
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(',');
+    const num = (c: (typeof COLUMNS)[number], emptyIsNaN = false): number => {
+      const s = (cells[col.get(c) as number] ?? '').trim();
+      if (s === '' && emptyIsNaN) return NaN;
+      const v = Number(s);
+      if (s === '' || Number.isNaN(v)) throw new Error(`${file}: line ${i + 2} column "${c}" is ${JSON.stringify(s).slice(0, 30)}, not a number`);
+      return v;
+    };
+    const clipped = (cells[col.get('clipped') as number] ?? '').trim().toLowerCase();
+    if (!['0', '1', 'true', 'false'].includes(clipped)) {
+      throw new Error(`${file}: line ${i + 2} column "clipped" is ${JSON.stringify(clipped).slice(0, 30)}, expected 0 or 1`);
+    }
+    return {
+      step: num('step'),
+      tokens: num('tokens'),
+      trainLoss: num('train_loss'),
+      valLoss: num('val_loss', true),
+      gradNorm: num('grad_norm'),
+      clipped: clipped === '1' || clipped === 'true',
+      lr: num('lr'),
+      tokensPerSecond: num('tokens_per_s'),
+    };
+  });
+}
+
+/** The training log of a model folder, or undefined when it ships none. */
+export function readTrainingLog(dir: string, config: Record<string, unknown>): TrainingLog | undefined {
+  const file = path.join(dir, 'train_log.csv');
+  if (!fs.existsSync(file)) return undefined;
+  const rows = parseTrainingLogCsv(fs.readFileSync(file, 'utf8'), file);
+  const log: TrainingLog = { rows };
+  const clip = clipNorm(dir, config);
+  if (clip !== undefined) log.clipNorm = clip;
+  return log;
+}
+
+function clipNorm(dir: string, config: Record<string, unknown>): number | undefined {
+  const check = (v: unknown, where: string): number => {
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
+      throw new Error(`${where} is ${JSON.stringify(v)?.slice(0, 30)}, expected a positive number`);
+    }
+    return v;
+  };
+  if (config.xray_clip_norm !== undefined) return check(config.xray_clip_norm, `${path.join(dir, 'config.json')}: field "xray_clip_norm"`);
+  const metaFile = path.join(dir, 'train_meta.json');
+  if (!fs.existsSync(metaFile)) return undefined;
+  const meta = readJsonFile(metaFile) as Record<string, unknown> | null;
+  if (meta === null || typeof meta !== 'object' || meta.clip_norm === undefined) return undefined;
+  return check(meta.clip_norm, `${metaFile}: field "clip_norm"`);
+}
