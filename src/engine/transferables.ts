@@ -6,14 +6,18 @@
 export function prepareTransfer<T>(value: T): { value: T; transfer: ArrayBuffer[] } {
   const transfer = new Set<ArrayBuffer>();
   const seen = new Set<object>();
+  const views = new Map<ArrayBufferView, ArrayBufferView>();
   const visit = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;
     if (ArrayBuffer.isView(v)) {
       if (!(v.buffer instanceof ArrayBuffer)) return v; // SharedArrayBuffer: cannot and need not be transferred
+      const done = views.get(v);
+      if (done) return done;
       const own = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.has(v.buffer)
         ? v
         : (v as unknown as { slice(): ArrayBufferView }).slice();
       transfer.add(own.buffer as ArrayBuffer);
+      views.set(v, own);
       return own;
     }
     if (seen.has(v)) return v;
