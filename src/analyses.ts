@@ -41,6 +41,17 @@ export class Analyses {
     if (this.byUri.delete(uri)) this.fire({ uri, analysis: undefined });
   }
 
+  /**
+   * An edit outside the analysed range: move the trace's document offset by `delta` and record the document's new
+   * version. Fires no change: the trace itself is the same, only where it sits moved (the editor redraws).
+   */
+  shift(uri: string, delta: number, version: number): void {
+    const a = this.byUri.get(uri);
+    if (!a) return;
+    a.trace.offset += delta;
+    a.version = version;
+  }
+
   /** Subscribe to changes; returns a disposer. */
   onDidChange(listener: (change: AnalysisChange) => void): { dispose(): void } {
     this.events.on('change', listener);
