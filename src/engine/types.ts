@@ -2,7 +2,7 @@
  * The engine's internal contracts: a loaded checkpoint, the tokenizer and a backend that runs the model.
  * Shared by the loader (checkpoint.ts), the tokenizer, the backends and the worker.
  */
-import type { ModelConfig, TokenSpan, TrainingLog, TraceRequest, Trace, AttentionDetail } from '../protocol';
+import type { ModelConfig, TokenSpan, TrainingLog, TraceRequest, Trace, AttentionDetail, GenerateStepResult } from '../protocol';
 
 /** A dense float32 tensor, row-major. */
 export interface HostTensor {
@@ -46,4 +46,17 @@ export interface ModelRunner {
   attentionDetail(ids: number[], layer: number, head: number, query: number): Promise<AttentionDetail>;
   logitsRow(ids: number[], position: number): Promise<Float32Array>;
   dispose(): void;
+}
+
+/**
+ * Token-by-token generation with a KV cache: one session per runner (a new start ends the previous one). Each step
+ * returns the next-token logits after the tokens so far and the attention of the newest query, [n_layer][n_head][t].
+ */
+export interface GenerationRunner {
+  /** Runs the prompt (1..n_positions ids) and keeps its keys and values. */
+  startGeneration(ids: number[]): Promise<GenerateStepResult>;
+  /** Appends one token, computing only its position; throws past n_positions or without a started session. */
+  stepGeneration(id: number): Promise<GenerateStepResult>;
+  /** Frees the cache; harmless when no session is open. */
+  endGeneration(): void;
 }

@@ -1,0 +1,217 @@
+/**
+ * What a trace derives from raw model outputs: softmax, probabilities, rank, surprisal and entropy in bits, top-k,
+ * per-position mean/std for LayerNorm statistics, and logit-lens rows. Pure arithmetic on typed arrays, no tfjs, so
+ * every backend (tfjs, onnxruntime) shares the same definitions.
+ *
+ * Sums run in double precision (JS numbers) and in log space, so a probability of 1e-40 still has a finite surprisal.
+ */
+import type { LayerNormStat, LogitLensEntry, TokenScore, TopToken } from '../protocol';
+
+const LN2 = Math.LN2;
+
+/** A view of one row of a row-major [rows][width] matrix. */
+function rowOf(data: Float32Array, row: number, width: number): Float32Array {
+  if ((row + 1) * width > data.length) {
+    throw new Error(`row ${row} of width ${width} lies outside an array of ${data.length} values`);
+  }
+  return data.subarray(row * width, (row + 1) * width);
+}
+
+/** log(sum(exp(row))), stable for any magnitude. */
+export function logSumExp(row: ArrayLike<number>): number {
+  if (row.length === 0) throw new Error('logSumExp of an empty row');
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
+  return max + Math.log(sum);
+}
+
+/** Softmax of logits / temperature (temperature > 0). */
+export function softmax(row: ArrayLike<number>, temperature = 1): Float32Array {
+  if (!(temperature > 0)) throw new Error(`softmax temperature must be > 0, got ${temperature}`);
+  const scaled = Float64Array.from(row, (x) => x / temperature);
+  const lse = logSumExp(scaled);
+  return Float32Array.from(scaled, (x) => Math.exp(x - lse));
+}
+
+/** Natural-log softmax (log-probabilities in nats). */
+export function logSoftmax(row: ArrayLike<number>): Float64Array {
+  const lse = logSumExp(row);
+  return Float64Array.from(row as ArrayLike<number>, (x) => x - lse);
+}
+
+/** Rank of `id` in the row: 1 + the number of logits strictly greater (ties share the better rank). */
+export function rankOf(row: ArrayLike<number>, id: number): number {
+  if (id < 0 || id >= row.length) throw new Error(`token id ${id} outside a row of ${row.length} logits`);
+  const x = row[id];
+  let greater = 0;
+  for (let i = 0; i < row.length; i++) if (row[i] > x) greater++;
+  return greater + 1;
+}
+
+/** Surprisal in bits of an event with probability p. */
+export function surprisalBits(p: number): number {
+  return -Math.log2(p);
+}
+
+/** Entropy in bits of softmax(row), computed without forming the probabilities. */
+export function entropyBits(row: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  // H = log s - (sum e^(x-m) (x-m)) / s  with s = sum e^(x-m), in nats.
+  let s = 0;
+  let w = 0;
+  for (let i = 0; i < row.length; i++) {
+    const z = row[i] - max;
+    const e = Math.exp(z);
+    s += e;
+    w += e * z;
+  }
+  return (Math.log(s) - w / s) / LN2;
+}
+
+/** The k largest entries of a row, largest first; equal values keep the lower index first. */
+export function topK(row: ArrayLike<number>, k: number): { ids: number[]; values: number[] } {
+  const n = Math.min(k, row.length);
+  const ids: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    let j: number;
+    if (ids.length < n) {
+      ids.push(i);
+      values.push(x);
+      j = ids.length - 1;
+    } else {
+      if (!(x > values[n - 1])) continue;
+      j = n - 1;
+      ids[j] = i;
+      values[j] = x;
+    }
+    // Bubble up; strictly-greater keeps equal values in index order.
+    while (j > 0 && values[j] > values[j - 1]) {
+      [ids[j], ids[j - 1]] = [ids[j - 1], ids[j]];
+      [values[j], values[j - 1]] = [values[j - 1], values[j]];
+      j--;
+    }
+  }
+  return { ids, values };
+}
+
+/** Everything a trace reports about one logits row (the prediction after one position). */
+export interface RowStats {
+  logSumExp: number;
+  entropy: number;
+  topk: TopToken[];
+}
+
+/** Entropy and top-k (with text and probability) of one logits row, in one pass for the normaliser. */
+export function rowStats(row: ArrayLike<number>, k: number, tokenText: (id: number) => string): RowStats {
+  const lse = logSumExp(row);
+  const top = topK(row, k);
+  return {
+    logSumExp: lse,
+    entropy: entropyBits(row),
+    topk: top.ids.map((id, i) => ({ id, text: tokenText(id), p: Math.exp(top.values[i] - lse), logit: top.values[i] })),
+  };
+}
+
+/** Per-token scores and the sequence's summary from logits [T][V] of a forward over `ids` (length T). */
+export interface SequenceScores {
+  scores: TokenScore[];
+  /** Mean surprisal in bits over tokens 1..T-1 (NaN when T < 2), perplexity = 2^mean, mean loss in nats. */
+  meanSurprisal: number;
+  perplexity: number;
+  meanLoss: number;
+}
+
+/**
+ * Token i is scored by the row of position i-1 (the prediction made before seeing it), so token 0 has null p,
+ * rank and surprisal; entropy and top-k at i describe the prediction of token i+1.
+ */
+export function scoreSequence(
+  logits: Float32Array,
+  ids: readonly number[],
+  vocab: number,
+  k: number,
+  tokenText: (id: number) => string,
+): SequenceScores {
+  const T = ids.length;
+  if (logits.length !== T * vocab) {
+    throw new Error(`logits hold ${logits.length} values, expected [${T}][${vocab}] = ${T * vocab}`);
+  }
+  const stats = ids.map((_, i) => rowStats(rowOf(logits, i, vocab), k, tokenText));
+  let lossSum = 0;
+  const scores: TokenScore[] = ids.map((id, i) => {
+    const own = stats[i];
+    if (i === 0) return { p: null, rank: null, surprisal: null, entropy: own.entropy, topk: own.topk };
+    const prev = rowOf(logits, i - 1, vocab);
+    const nats = stats[i - 1].logSumExp - prev[id];
+    lossSum += nats;
+    return { p: Math.exp(-nats), rank: rankOf(prev, id), surprisal: nats / LN2, entropy: own.entropy, topk: own.topk };
+  });
+  const meanLoss = T > 1 ? lossSum / (T - 1) : NaN;
+  const meanSurprisal = meanLoss / LN2;
+  return { scores, meanSurprisal, perplexity: Math.pow(2, meanSurprisal), meanLoss };
+}
+
+/** Mean and population standard deviation across the width of each row of a [rows][width] matrix. */
+export function rowMeanStd(data: Float32Array, rows: number, width: number): { mean: Float32Array; std: Float32Array } {
+  if (data.length !== rows * width) throw new Error(`expected [${rows}][${width}] values, got ${data.length}`);
+  const mean = new Float32Array(rows);
+  const std = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = rowOf(data, r, width);
+    let s = 0;
+    for (let i = 0; i < width; i++) s += row[i];
+    const m = s / width;
+    let v = 0;
+    for (let i = 0; i < width; i++) v += (row[i] - m) * (row[i] - m);
+    mean[r] = m;
+    std[r] = Math.sqrt(v / width);
+  }
+  return { mean, std };
+}
+
+function average(a: Float32Array): number {
+  let s = 0;
+  for (const x of a) s += x;
+  return a.length ? s / a.length : NaN;
+}
+
+/** A LayerNormStat from per-position mean/std [T] before and after the normalisation. */
+export function layerNormStat(
+  name: string,
+  layer: number,
+  before: { mean: Float32Array; std: Float32Array },
+  after: { mean: Float32Array; std: Float32Array },
+): LayerNormStat {
+  return {
+    name,
+    layer,
+    meanBefore: average(before.mean),
+    stdBefore: average(before.std),
+    meanAfter: average(after.mean),
+    stdAfter: average(after.std),
+    perPosition: { meanBefore: before.mean, stdBefore: before.std, meanAfter: after.mean, stdAfter: after.std },
+  };
+}
+
+/** A logit-lens entry from the full logits [T][V] that one layer's residual gives through ln_f and the unembedding. */
+export function logitLensEntry(layer: number, logits: Float32Array, T: number, vocab: number, k: number): LogitLensEntry {
+  const kk = Math.min(k, vocab);
+  const ids = new Int32Array(T * kk);
+  const probs = new Float32Array(T * kk);
+  for (let t = 0; t < T; t++) {
+    const row = rowOf(logits, t, vocab);
+    const lse = logSumExp(row);
+    const top = topK(row, kk);
+    for (let j = 0; j < kk; j++) {
+      ids[t * kk + j] = top.ids[j];
+      probs[t * kk + j] = Math.exp(top.values[j] - lse);
+    }
+  }
+  return { layer, ids, probs, k: kk };
+}
