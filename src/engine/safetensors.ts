@@ -112,7 +112,8 @@ function checkNoOverlap(entries: Entry[], fail: (what: string) => never): void {
 function decode(src: Uint8Array, dtype: SafetensorsDtype): Float32Array {
   // Copy into a fresh, aligned buffer; the file's data need not be 4-byte aligned. (Little-endian hosts only,
   // which covers every platform Node and VS Code ship on.)
-  const copy = src.slice();
+  // new Uint8Array(src), not src.slice(): on a Node Buffer (readFileSync) slice() is a view sharing the whole file.
+  const copy = new Uint8Array(src);
   if (dtype === 'F32') return new Float32Array(copy.buffer, 0, copy.length / 4);
   const halves = new Uint16Array(copy.buffer, 0, copy.length / 2);
   const out = new Float32Array(halves.length);
