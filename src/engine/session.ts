@@ -4,19 +4,12 @@
  * and the one generation session the runner's KV cache can hold. Every request goes through handle().
  */
 import type { GenerateStepResult, ModelInfo, TokenSpan, Trace, TraceRequest, WorkerRequest, WorkerResult } from '../protocol';
-import type { Checkpoint, ModelRunner } from './types';
+import type { Checkpoint, GenerationRunner, ModelRunner } from './types';
 import { keepFirstTokens, keepLastTokens } from './long-input';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFn = (level: LogLevel, msg: string) => void;
 export type BackendChoice = 'auto' | 'tfjs' | 'onnxruntime';
-
-/** Step-by-step generation with a KV cache (one sequence at a time), as the model runners provide it. */
-export interface GenerationRunner {
-  startGeneration(ids: number[]): Promise<GenerateStepResult>;
-  stepGeneration(id: number): Promise<GenerateStepResult>;
-  endGeneration(): void;
-}
 
 export type EngineRunner = ModelRunner & Partial<GenerationRunner>;
 
