@@ -1,0 +1,222 @@
+/**
+ * The onnxruntime backend: the same forward pass and Trace as the tfjs runner, on onnxruntime-node's CPU
+ * execution provider with one intra-op thread per core (tfjs-wasm in Node is single-threaded and 4-7x behind
+ * PyTorch on GPT-2 small; see the fast-path issue).
+ *
+ * Three sessions built from the same weights (onnx-graph.ts): plain (logits only, created at load), traced and
+ * logit-lens (created on first use). Separate graphs rather than one with every output, because intermediate
+ * tensors that are graph outputs cannot be fused away or have their buffers reused.
+ *
+ * Derived numbers (p, rank, surprisal, entropy, top-k, LayerNorm statistics) come from trace.ts, shared with tfjs.
+ */
+import * as os from 'node:os';
+import type * as Ort from 'onnxruntime-node';
+import type { AttentionDetail, LayerNormStat, LogitLensEntry, ModelConfig, Trace, TraceRequest } from '../protocol';
+import type { Checkpoint, ModelRunner } from './types';
+import { buildGptOnnx, type GraphVariant } from './onnx-graph';
+import { layerNormStat, rowMeanStd, scoreSequence, softmax } from './trace';
+
+type OrtModule = typeof Ort;
+type Outputs = Ort.InferenceSession.OnnxValueMapType;
+type ForwardResult = Omit<Trace, 'model' | 'text' | 'offset' | 'tokens' | 'totalTokens'>;
+
+/** Loads onnxruntime-node (kept out of the bundle: it carries native binaries per platform). Throws where it cannot load. */
+export function loadOnnxRuntime(): OrtModule {
+  // A plain require so that esbuild leaves the external module to Node's resolution at run time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('onnxruntime-node') as OrtModule;
+}
+
+const VARIANT_PLAIN: GraphVariant = { traced: false, lens: false };
+const VARIANT_TRACED: GraphVariant = { traced: true, lens: false };
+const VARIANT_LENS: GraphVariant = { traced: true, lens: true };
+
+export async function createOnnxRunner(ckpt: Checkpoint, threads: number = os.cpus().length): Promise<ModelRunner> {
+  const ort = loadOnnxRuntime();
+  const runner = new OnnxRunner(ort, ckpt, threads);
+  await runner.session(VARIANT_PLAIN);
+  return runner;
+}
+
+/** One run's outputs, kept for the next attention-detail or logits-row request on the same ids. */
+interface CachedRun {
+  key: string;
+  traced: boolean;
+  out: Outputs;
+}
+
+class OnnxRunner implements ModelRunner {
+  readonly backend = 'onnxruntime';
+  private readonly config: ModelConfig;
+  private readonly sessions = new Map<string, Promise<Ort.InferenceSession>>();
+  private last: CachedRun | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly ckpt: Checkpoint,
+    private readonly threads: number,
+  ) {
+    this.config = ckpt.config;
+  }
+
+  session(v: GraphVariant): Promise<Ort.InferenceSession> {
+    if (this.disposed) throw new Error('the onnxruntime runner was disposed');
+    const key = `${v.traced}/${v.lens}`;
+    let s = this.sessions.get(key);
+    if (!s) {
+      const bytes = buildGptOnnx(this.config, this.ckpt.weights, v);
+      s = this.ort.InferenceSession.create(bytes, {
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: Math.max(1, this.threads),
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+      });
+      // A failed creation is not cached, so a later request can retry.
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  private checkIds(ids: number[]): void {
+    const { n_positions: P, vocab_size: V } = this.config;
+    if (!Array.isArray(ids) || ids.length === 0) throw new Error('forward needs at least one token id');
+    if (ids.length > P) throw new Error(`${ids.length} tokens exceed the model's context of ${P} (n_positions)`);
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= V) throw new Error(`token id ${String(id)} is outside the vocabulary [0, ${V})`);
+    }
+  }
+
+  private async run(ids: number[], v: GraphVariant, lensK = 1): Promise<Outputs> {
+    this.checkIds(ids);
+    const key = ids.join(',');
+    // A traced run's outputs serve plain requests too; lens runs are never cached (they are large).
+    if (this.last && this.last.key === key && (this.last.traced || !v.traced) && !v.lens) return this.last.out;
+    const sess = await this.session(v);
+    const feeds: Record<string, Ort.Tensor> = {
+      input_ids: new this.ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [ids.length]),
+    };
+    if (v.lens) feeds.lens_k = new this.ort.Tensor('int64', BigInt64Array.of(BigInt(lensK)), [1]);
+    const out = await sess.run(feeds);
+    if (!v.lens) this.last = { key, traced: v.traced, out };
+    return out;
+  }
+
+  async forward(ids: number[], want: TraceRequest, topK: number): Promise<ForwardResult> {
+    const started = performance.now();
+    const { n_layer: L, n_embd: d, vocab_size: V } = this.config;
+    const k = Math.max(1, Math.min(Math.floor(topK), V));
+    const traced = Boolean(want.attention || want.residuals || want.layerNorm);
+    const variant = want.logitLens ? VARIANT_LENS : traced ? VARIANT_TRACED : VARIANT_PLAIN;
+    const out = await this.run(ids, variant, k);
+    const forwardMs = performance.now() - started;
+    const T = ids.length;
+    const tokenText = (id: number): string => this.ckpt.tokenizer.tokenText(id);
+    const result: ForwardResult = { ...scoreSequence(floats(out, 'logits'), ids, V, k, tokenText), forwardMs };
+    if (want.attention) result.attention = floats(out, 'attention');
+    if (want.residuals) result.residuals = floats(out, 'residuals');
+    if (want.embeddings) result.embeddings = this.embeddings(ids);
+    if (want.layerNorm) result.layerNorm = layerNormStats(floats(out, 'ln_in'), floats(out, 'ln_out'), L, T, d);
+    if (want.logitLens) result.logitLens = lensEntries(out, L, T, k);
+    return result;
+  }
+
+  /** wte rows of the ids and wpe rows 0..T-1, read from the weights (no model run needed). */
+  private embeddings(ids: number[]): { wte: Float32Array; wpe: Float32Array } {
+    const d = this.config.n_embd;
+    const wte = this.ckpt.weights.get('wte.weight');
+    const wpe = this.ckpt.weights.get('wpe.weight');
+    if (!wte || !wpe) throw new Error('the checkpoint lacks wte.weight or wpe.weight');
+    const tok = new Float32Array(ids.length * d);
+    ids.forEach((id, t) => tok.set(wte.data.subarray(id * d, (id + 1) * d), t * d));
+    return { wte: tok, wpe: wpe.data.slice(0, ids.length * d) };
+  }
+
+  async attentionDetail(ids: number[], layer: number, head: number, query: number): Promise<AttentionDetail> {
+    const { n_layer: L, n_head: H, n_embd: d } = this.config;
+    const T = ids.length;
+    checkIndex('layer', layer, L);
+    checkIndex('head', head, H);
+    checkIndex('query', query, T);
+    const qkv = floats(await this.run(ids, VARIANT_TRACED), 'qkv'); // [L, T, 3d]
+    const hd = d / H;
+    const at = (t: number, part: number): Float32Array => {
+      const o = (layer * T + t) * 3 * d + part * d + head * hd;
+      return qkv.subarray(o, o + hd);
+    };
+    const q = at(query, 0).slice();
+    const k = new Float32Array(T * hd);
+    const v = new Float32Array(T * hd);
+    const scores = new Float32Array(T);
+    const scaled = new Float32Array(T);
+    const mask = new Uint8Array(T);
+    const sqrtHd = Math.sqrt(hd);
+    for (let t = 0; t < T; t++) {
+      const kt = at(t, 1);
+      k.set(kt, t * hd);
+      v.set(at(t, 2), t * hd);
+      let s = 0;
+      for (let i = 0; i < hd; i++) s += q[i] * kt[i];
+      scores[t] = s;
+      scaled[t] = s / sqrtHd;
+      mask[t] = t <= query ? 1 : 0;
+    }
+    // Softmax over the visible keys only; masked keys get exactly 0, as in the model.
+    const visible = softmax(scaled.subarray(0, query + 1));
+    const weights = new Float32Array(T);
+    weights.set(visible);
+    const output = new Float32Array(hd);
+    for (let t = 0; t <= query; t++) for (let i = 0; i < hd; i++) output[i] += weights[t] * v[t * hd + i];
+    return { layer, head, query, dHead: hd, q, k, v, scores, scaled, mask, weights, output };
+  }
+
+  async logitsRow(ids: number[], position: number): Promise<Float32Array> {
+    checkIndex('position', position, ids.length);
+    const V = this.config.vocab_size;
+    return floats(await this.run(ids, VARIANT_PLAIN), 'logits').slice(position * V, (position + 1) * V);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.last = undefined;
+    for (const s of this.sessions.values()) s.then((x) => x.release()).catch(() => undefined);
+    this.sessions.clear();
+  }
+}
+
+function checkIndex(name: string, value: number, n: number): void {
+  if (!Number.isInteger(value) || value < 0 || value >= n) throw new Error(`${name} ${String(value)} is outside [0, ${n})`);
+}
+
+function floats(out: Outputs, name: string): Float32Array {
+  const t = out[name];
+  if (!t || !(t.data instanceof Float32Array)) throw new Error(`onnxruntime returned no float output "${name}"`);
+  return t.data;
+}
+
+/** LayerNorm statistics from the stacked inputs/outputs [2L+1, T, d] of h.0.ln_1, h.0.ln_2, ..., ln_f. */
+function layerNormStats(lnIn: Float32Array, lnOut: Float32Array, L: number, T: number, d: number): LayerNormStat[] {
+  const stats: LayerNormStat[] = [];
+  for (let i = 0; i <= 2 * L; i++) {
+    const slice = (x: Float32Array): Float32Array => x.subarray(i * T * d, (i + 1) * T * d);
+    const name = i === 2 * L ? 'ln_f' : `h.${Math.floor(i / 2)}.ln_${(i % 2) + 1}`;
+    const layer = i === 2 * L ? L : Math.floor(i / 2);
+    stats.push(layerNormStat(name, layer, rowMeanStd(slice(lnIn), T, d), rowMeanStd(slice(lnOut), T, d)));
+  }
+  return stats;
+}
+
+/** Logit-lens entries from the graph's top-k: lens_probs / lens_ids [L+1, T, K]. */
+function lensEntries(out: Outputs, L: number, T: number, k: number): LogitLensEntry[] {
+  const probs = floats(out, 'lens_probs');
+  const ids = out.lens_ids?.data;
+  if (!(ids instanceof BigInt64Array)) throw new Error('onnxruntime returned no int64 output "lens_ids"');
+  const entries: LogitLensEntry[] = [];
+  for (let l = 0; l <= L; l++) {
+    const o = l * T * k;
+    entries.push({ layer: l, ids: Int32Array.from(ids.subarray(o, o + T * k), Number), probs: probs.slice(o, o + T * k), k });
+  }
+  return entries;
+}
