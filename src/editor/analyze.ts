@@ -1,0 +1,111 @@
+/**
+ * Analyze Selection: send the selection (or the whole document, up to the model's context) to the engine and
+ * store the Trace with its document offset. Refuses empty, binary and huge input with a clear message.
+ */
+import * as vscode from 'vscode';
+import type { Analyses, Analysis } from '../analyses';
+import type { ModelInfo, TraceRequest } from '../protocol';
+import { firstLine, isCancelled, type EnginePort } from './engine-port';
+import type { ModelService } from './model-choice';
+import type { Notifier } from './notify';
+import { readSettings } from './settings';
+
+/** Above this many characters a document is "huge": the person is asked to select a part. */
+export const MAX_CHARS = 1_000_000;
+
+/** 'command': the person asked, so every problem is shown; 'selection': analyse-on-selection, quiet. */
+export type AnalyzeTrigger = 'command' | 'selection';
+
+/** What to trace besides the scores: everything the panel draws, unless the attention tensors would be huge. */
+export function wantFor(model: ModelInfo, tokens: number): TraceRequest {
+  const c = model.config;
+  const attentionFloats = c.n_layer * c.n_head * tokens * tokens;
+  const residualFloats = (c.n_layer + 1) * tokens * c.n_embd;
+  return {
+    attention: attentionFloats <= 32 * 1024 * 1024,
+    embeddings: true,
+    layerNorm: true,
+    logitLens: true,
+    residuals: residualFloats <= 8 * 1024 * 1024,
+  };
+}
+
+/** Why this text cannot be analysed, or undefined when it can. */
+export function refusal(text: string, whole: boolean): string | undefined {
+  const what = whole ? 'the document' : 'the selection';
+  if (text.trim().length === 0) return `nothing to analyse: ${what} is empty`;
+  if (text.length > MAX_CHARS) return `${what} is too large (${text.length.toLocaleString('en')} characters, at most ${MAX_CHARS.toLocaleString('en')}); select a part of it`;
+  if (text.slice(0, 65536).includes('\u0000')) return `${what} looks binary (it holds NUL characters)`;
+  return undefined;
+}
+
+export class Analyzer {
+  constructor(
+    private readonly engine: EnginePort,
+    private readonly models: ModelService,
+    private readonly analyses: Analyses,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly notify: Notifier,
+  ) {}
+
+  /** Analyse the editor's selection (whole document if empty). Resolves to the stored analysis, or undefined. */
+  async analyze(editor: vscode.TextEditor, trigger: AnalyzeTrigger): Promise<Analysis | undefined> {
+    const doc = editor.document;
+    const uri = doc.uri.toString();
+    const selection = editor.selection;
+    const whole = selection.isEmpty;
+    const offset = whole ? 0 : doc.offsetAt(selection.start);
+    const text = whole ? doc.getText() : doc.getText(selection);
+    const problem = refusal(text, whole);
+    if (problem) {
+      if (trigger === 'command') this.notify.error(`GPT X-Ray: ${problem}.`);
+      else this.log.debug(`analyse on selection skipped: ${problem}`);
+      return undefined;
+    }
+    const version = doc.version;
+    const settings = readSettings(doc);
+    try {
+      const model = await this.models.ensureLoaded();
+      const maxTokens = Math.min(settings.maxTokens, model.config.n_positions);
+      const t0 = performance.now();
+      const trace = await Promise.resolve(
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'GPT X-Ray: analysing…' }, () =>
+          this.engine.analyze(uri, text, { topK: settings.topK, maxTokens, want: wantFor(model, maxTokens) }),
+        ),
+      );
+      if (doc.isClosed) return undefined;
+      if (doc.version !== version) {
+        // The spans would no longer match the text: drop the result rather than misplace it.
+        const msg = 'GPT X-Ray: the document changed while it was analysed; run Analyze Selection again.';
+        if (trigger === 'command') this.notify.info(msg);
+        else this.log.debug(msg);
+        return undefined;
+      }
+      trace.offset = offset;
+      const analysis: Analysis = { uri, version, trace };
+      this.analyses.set(analysis);
+      this.log.info(
+        `analysed ${trace.tokens.length} tokens of ${doc.uri.path.split('/').pop()} with ${trace.model.name} in ${Math.round(performance.now() - t0)} ms ` +
+          `(forward ${Math.round(trace.forwardMs)} ms): ${trace.meanSurprisal.toFixed(2)} bits/token, perplexity ${trace.perplexity.toFixed(1)}`,
+      );
+      if (trace.totalTokens > trace.tokens.length) {
+        const left = trace.totalTokens - trace.tokens.length;
+        const msg =
+          `GPT X-Ray: analysed the first ${trace.tokens.length} tokens; ${left} of ${trace.totalTokens} were left out ` +
+          `(the limit is ${maxTokens}: the model's context ${model.config.n_positions} and gptXray.maxTokens ${settings.maxTokens}).`;
+        if (trigger === 'command') this.notify.info(msg);
+        else this.log.info(msg);
+      }
+      return analysis;
+    } catch (e) {
+      if (isCancelled(e)) {
+        this.log.debug(`analysis of ${uri} cancelled: ${firstLine(e)}`);
+        return undefined;
+      }
+      const msg = `GPT X-Ray: could not analyse ${whole ? 'the document' : 'the selection'}: ${firstLine(e)}`;
+      if (trigger === 'command') this.notify.error(msg);
+      else this.log.warn(msg);
+      return undefined;
+    }
+  }
+}

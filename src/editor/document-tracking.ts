@@ -1,0 +1,28 @@
+/**
+ * Keeps analyses true to their documents: an edit inside the analysed range drops it, an edit before it shifts
+ * the Trace's offset (and redraws), an edit after it only records the new version; closing a document frees it.
+ */
+import * as vscode from 'vscode';
+import type { Analyses } from '../analyses';
+import type { DecorationController } from './decorations';
+import { fateOfRange } from './range-shift-logic';
+
+export function trackDocuments(analyses: Analyses, decorations: DecorationController, log: vscode.LogOutputChannel): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      const uri = e.document.uri.toString();
+      const analysis = analyses.get(uri);
+      if (!analysis || e.contentChanges.length === 0) return;
+      const t = analysis.trace;
+      const fate = fateOfRange(t.offset, t.offset + t.text.length, e.contentChanges);
+      if (fate.kind === 'drop') {
+        analyses.delete(uri); // its change event clears the decorations
+        log.debug(`edit inside the analysed range of ${uri}: analysis dropped`);
+      } else {
+        analyses.shift(uri, fate.kind === 'shift' ? fate.delta : 0, e.document.version);
+        if (fate.kind === 'shift') decorations.refresh(uri);
+      }
+    }),
+    vscode.workspace.onDidCloseTextDocument((d) => analyses.delete(d.uri.toString())),
+  );
+}
