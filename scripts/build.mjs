@@ -22,6 +22,8 @@ const configs = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode', 'onnxruntime-node'],
+    // dist/cli.js is package.json's "bin": it needs the shebang to run as `npx gpt-xray`.
+    ...(outfile === 'dist/cli.js' ? { banner: { js: '#!/usr/bin/env node' } } : {}),
   })),
   ...(existsSync('webview/main.ts')
     ? [{ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' }]
