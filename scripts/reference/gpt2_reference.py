@@ -146,7 +146,9 @@ def reference(model_dir, ids, out_dir, positions="all", attention=False, hidden=
     logits = r["logits"].numpy()
     lse = torch.logsumexp(r["logits"], dim=-1).numpy()
     rows = list(range(len(ids))) if positions == "all" else [int(p) for p in positions.split(",")]
-    arrays = {"logits": logits[rows], "logsumexp": lse}
+    # logit of the token that actually follows each position: with logsumexp it gives every p and surprisal
+    nxt = logits[np.arange(len(ids) - 1), ids[1:]] if len(ids) > 1 else np.zeros(0)
+    arrays = {"logits": logits[rows], "logsumexp": lse, "next_logit": nxt}
     if attention:
         arrays["attention"] = r["attention"].numpy()
     if hidden:
