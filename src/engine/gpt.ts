@@ -117,33 +117,41 @@ export class Gpt {
     if (!(d % H === 0)) throw new Error(`n_embd ${d} is not divisible by n_head ${H}`);
     this.config = config;
     this.headDim = d / H;
-    const t1 = (name: string, n: number): tf.Tensor1D => tf.tensor1d(host(weights, name, [n]).data);
-    const t2 = (name: string, r: number, c: number): tf.Tensor2D => tf.tensor2d(host(weights, name, [r, c]).data, [r, c]);
-    this.wte = t2('wte.weight', V, d);
-    this.wpe = t2('wpe.weight', P, d);
-    this.unembedT = weights.has('lm_head.weight')
-      ? tf.tidy(() => tf.transpose(t2('lm_head.weight', V, d)))
-      : tf.transpose(this.wte);
-    this.layers = [];
-    for (let l = 0; l < L; l++) {
-      const p = `h.${l}.`;
-      const cAttnW = t2(`${p}attn.c_attn.weight`, d, 3 * d);
-      const cAttnB = t1(`${p}attn.c_attn.bias`, 3 * d);
-      // [d, 3d] -> three [d, d] column blocks q | k | v (copies, so each is contiguous).
-      const [wq, wk, wv] = tf.split(cAttnW, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const [bq, bk, bv] = tf.split(cAttnB, 3, 0) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-      cAttnW.dispose();
-      cAttnB.dispose();
-      this.layers.push({
-        ln1: { g: t1(`${p}ln_1.weight`, d), b: t1(`${p}ln_1.bias`, d) },
-        wq, bq, wk, bk, wv, bv,
-        attnProj: { w: t2(`${p}attn.c_proj.weight`, d, d), b: t1(`${p}attn.c_proj.bias`, d) },
-        ln2: { g: t1(`${p}ln_2.weight`, d), b: t1(`${p}ln_2.bias`, d) },
-        fc: { w: t2(`${p}mlp.c_fc.weight`, d, inner), b: t1(`${p}mlp.c_fc.bias`, inner) },
-        mlpProj: { w: t2(`${p}mlp.c_proj.weight`, inner, d), b: t1(`${p}mlp.c_proj.bias`, d) },
-      });
+    // Everything made here is tracked so a bad checkpoint (shape, missing tensor) leaks nothing.
+    const made: tf.Tensor[] = [];
+    const keep = <T extends tf.Tensor>(t: T): T => (made.push(t), t);
+    const t1 = (name: string, n: number): tf.Tensor1D => keep(tf.tensor1d(host(weights, name, [n]).data));
+    const t2 = (name: string, r: number, c: number): tf.Tensor2D => keep(tf.tensor2d(host(weights, name, [r, c]).data, [r, c]));
+    try {
+      this.wte = t2('wte.weight', V, d);
+      this.wpe = t2('wpe.weight', P, d);
+      this.unembedT = keep(weights.has('lm_head.weight')
+        ? tf.tidy(() => tf.transpose(t2('lm_head.weight', V, d)))
+        : tf.transpose(this.wte));
+      this.layers = [];
+      for (let l = 0; l < L; l++) {
+        const p = `h.${l}.`;
+        const cAttnW = t2(`${p}attn.c_attn.weight`, d, 3 * d);
+        const cAttnB = t1(`${p}attn.c_attn.bias`, 3 * d);
+        // [d, 3d] -> three [d, d] column blocks q | k | v (copies, so each is contiguous).
+        const [wq, wk, wv] = tf.split(cAttnW, 3, 1).map(keep) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const [bq, bk, bv] = tf.split(cAttnB, 3, 0).map(keep) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        cAttnW.dispose();
+        cAttnB.dispose();
+        this.layers.push({
+          ln1: { g: t1(`${p}ln_1.weight`, d), b: t1(`${p}ln_1.bias`, d) },
+          wq, bq, wk, bk, wv, bv,
+          attnProj: { w: t2(`${p}attn.c_proj.weight`, d, d), b: t1(`${p}attn.c_proj.bias`, d) },
+          ln2: { g: t1(`${p}ln_2.weight`, d), b: t1(`${p}ln_2.bias`, d) },
+          fc: { w: t2(`${p}mlp.c_fc.weight`, d, inner), b: t1(`${p}mlp.c_fc.bias`, inner) },
+          mlpProj: { w: t2(`${p}mlp.c_proj.weight`, inner, d), b: t1(`${p}mlp.c_proj.bias`, d) },
+        });
+      }
+      this.lnF = { g: t1('ln_f.weight', d), b: t1('ln_f.bias', d) };
+    } catch (err) {
+      tf.dispose(made);
+      throw err;
     }
-    this.lnF = { g: t1('ln_f.weight', d), b: t1('ln_f.bias', d) };
   }
 
   /**
