@@ -1,7 +1,7 @@
 // One esbuild script, three targets: the extension host (node cjs, vscode external), the engine worker and CLI
 // (node), and the webview (browser). `--production` minifies; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -29,6 +29,12 @@ const configs = [
     ? [{ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' }]
     : []),
 ];
+
+// tfjs's wasm backend loads its .wasm binaries at run time; src/engine/tfjs-backend.ts looks for them in dist/
+// next to the bundle, and the .vsix ships dist/ without node_modules.
+const wasmDir = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
+mkdirSync('dist', { recursive: true });
+for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(`${wasmDir}/${file}`, `dist/${file}`);
 
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();

@@ -107,8 +107,7 @@ const themeVariables: Record<Theme, Record<string, string>> = {
 const bodyClass: Record<Theme, string> = { dark: 'vscode-dark', light: 'vscode-light', 'high-contrast': 'vscode-high-contrast' };
 
 /** Typed arrays are tagged here and rebuilt in the page, so the webview receives real Float32Arrays as from VS Code. */
-type Encoded = { __typedArray: string; values: number[] } | Encoded[] | { [key: string]: Encoded } | string | number | boolean | null;
-function encode(value: unknown): Encoded {
+function encode(value: unknown): unknown {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     return { __typedArray: value.constructor.name, values: Array.from(value as unknown as ArrayLike<number>) };
   }
@@ -116,7 +115,7 @@ function encode(value: unknown): Encoded {
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, encode(v)]));
   }
-  return value as string | number | boolean | null;
+  return value;
 }
 
 function contentType(file: string): string {
@@ -221,7 +220,7 @@ export async function openPanel(options: PanelPageOptions = {}): Promise<PanelPa
     page,
     context,
     async post(message) {
-      await page.evaluate((encoded) => {
+      await page.evaluate((encoded: unknown) => {
         const revive = (value: unknown): unknown => {
           if (Array.isArray(value)) return value.map(revive);
           if (value && typeof value === 'object') {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { format } from 'node:util';
 import { sleep, startCodeServer, type CodeServer } from './code-server';
 import { openWorkbench, type Workbench } from './workbench';
 
@@ -30,6 +31,8 @@ function parseArgs(argv: string[]): LaunchArgs {
   return parsed;
 }
 
+/** Workbench chatter on a closed network that says nothing about the tests. */
+const workbenchNoise = /^(Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|\[Service Worker\]|ChatSessionStore:)/;
 const timeoutS = Number(process.env.XRAY_INTEGRATION_TIMEOUT_S ?? 600);
 const firstOutputTimeoutS = Number(process.env.XRAY_INTEGRATION_START_TIMEOUT_S ?? 180);
 
@@ -63,7 +66,10 @@ async function main(): Promise<number> {
       extensionTestsPath: args.testsPath,
       onLog: (type, logArgs) => {
         lastOutput = Date.now();
-        const text = logArgs.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+        // console.log's arguments as the host passed them, printf placeholders included
+        const text = format(...logArgs);
+        if (workbenchNoise.test(text)) return;
+        if (process.env.XRAY_DEBUG_LOG) process.stdout.write(`[${type}] `);
         (type === 'error' ? process.stderr : process.stdout).write(text + '\n');
       },
       onExit: (code) => {
