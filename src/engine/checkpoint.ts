@@ -41,7 +41,10 @@ export async function loadCheckpoint(dir: string, opts: { bundled?: boolean } = 
   const tokenizer = loadTokenizerFromFolder(root);
   if (tokenizer.vocabSize > config.vocab_size) {
     // Smaller is fine: GPT-2-family checkpoints often pad wte to a round row count.
-    throw new Error(`${root}: tokenizer has ${tokenizer.vocabSize} tokens but wte in model.safetensors has only ${config.vocab_size} rows`);
+    const tokFile = fs.existsSync(path.join(root, 'tokenizer.json')) ? 'tokenizer.json' : 'vocab.json';
+    throw new Error(
+      `${path.join(root, tokFile)}: tokenizer has ${tokenizer.vocabSize} tokens but wte in model.safetensors has only ${config.vocab_size} rows (config.json vocab_size)`,
+    );
   }
   const trainingLog = readTrainingLog(root, rawConfig as Record<string, unknown>);
   return {

@@ -56,7 +56,7 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string
     if (name === '__metadata__') continue;
     entries.push(parseEntry(name, raw, dataLen, fail));
   }
-  checkNoOverlap(entries, fail);
+  checkLayout(entries, dataLen, fail);
 
   const out = new Map<string, HostTensor>();
   for (const e of entries) {
@@ -98,15 +98,23 @@ function parseEntry(name: string, raw: unknown, dataLen: number, fail: (what: st
   return { name, dtype: dtype as SafetensorsDtype, shape: (shape as number[]).slice(), begin, end };
 }
 
-function checkNoOverlap(entries: Entry[], fail: (what: string) => never): void {
-  const sorted = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1];
-    const cur = sorted[i];
-    if (cur.begin < prev.end) {
-      fail(`tensors "${prev.name}" [${prev.begin}, ${prev.end}] and "${cur.name}" [${cur.begin}, ${cur.end}] overlap in the data section`);
+/**
+ * Tensors must tile the data section exactly, in offset order, as the reference implementation demands: an overlap,
+ * a gap or trailing bytes means the header and the data disagree (for example a header length that is off by one).
+ */
+function checkLayout(entries: Entry[], dataLen: number, fail: (what: string) => never): void {
+  const sorted = entries.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  let last: Entry | undefined;
+  for (const cur of sorted) {
+    if (cur.begin < cursor && last) {
+      fail(`tensors "${last.name}" [${last.begin}, ${last.end}] and "${cur.name}" [${cur.begin}, ${cur.end}] overlap in the data section`);
     }
+    if (cur.begin > cursor) fail(`data section has a gap at bytes [${cursor}, ${cur.begin}) before tensor "${cur.name}"`);
+    cursor = cur.end;
+    last = cur;
   }
+  if (cursor !== dataLen) fail(`data section has ${dataLen - cursor} bytes after the last tensor (header and data disagree)`);
 }
 
 function decode(src: Uint8Array, dtype: SafetensorsDtype): Float32Array {

@@ -230,6 +230,8 @@ export function tokenizerFromJson(json: unknown, source: string): Tokenizer {
   const added: AddedToken[] = [];
   if (j.added_tokens !== undefined && j.added_tokens !== null) {
     if (!Array.isArray(j.added_tokens)) throw new Error(`${source}: added_tokens is not a list`);
+    const tokenById = new Map<number, string>();
+    for (const [token, id] of vocab) tokenById.set(id, token);
     for (const [i, t] of (j.added_tokens as unknown[]).entries()) {
       const a = t as { id?: unknown; content?: unknown };
       if (typeof a !== 'object' || a === null || !Number.isInteger(a.id) || (a.id as number) < 0 || typeof a.content !== 'string') {
@@ -238,6 +240,10 @@ export function tokenizerFromJson(json: unknown, source: string): Tokenizer {
       const existing = vocab.get(a.content);
       if (existing !== undefined && existing !== a.id) {
         throw new Error(`${source}: added token ${JSON.stringify(a.content)} has id ${a.id} but the vocabulary gives it ${existing}`);
+      }
+      const clash = tokenById.get(a.id as number);
+      if (clash !== undefined && clash !== a.content) {
+        throw new Error(`${source}: added token ${JSON.stringify(a.content)} has id ${a.id}, which the vocabulary gives to ${JSON.stringify(clash)}`);
       }
       added.push({ id: a.id as number, content: a.content });
     }

@@ -144,6 +144,13 @@ describe('safetensors', () => {
         () => readSafetensors(rawFile({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, f32(3)), 'w.safetensors'),
         /"a".*"b".*overlap/,
       ));
+    it('a gap between tensors', () =>
+      throwsOneLine(
+        () => readSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, f32(3)), 'w.safetensors'),
+        /gap at bytes \[4, 8\) before tensor "b"/,
+      ));
+    it('trailing bytes after the last tensor (header and data disagree)', () =>
+      throwsOneLine(() => readSafetensors(rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(2)), 'w.safetensors'), /4 bytes after the last tensor/));
     it('unsupported dtype', () =>
       throwsOneLine(() => readSafetensors(rawFile({ x: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, f32(2)), 'w.safetensors'), /"x" has unsupported dtype "I64"/));
     it('shape that does not match the byte count', () =>
