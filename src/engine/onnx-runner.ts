@@ -111,15 +111,16 @@ class OnnxRunner implements ModelRunner {
     const traced = Boolean(want.attention || want.residuals || want.layerNorm);
     const variant = want.logitLens ? VARIANT_LENS : traced ? VARIANT_TRACED : VARIANT_PLAIN;
     const out = await this.run(ids, variant, k);
-    const forwardMs = performance.now() - started;
     const T = ids.length;
     const tokenText = (id: number): string => this.ckpt.tokenizer.tokenText(id);
-    const result: ForwardResult = { ...scoreSequence(floats(out, 'logits'), ids, V, k, tokenText), forwardMs };
+    const result: ForwardResult = { ...scoreSequence(floats(out, 'logits'), ids, V, k, tokenText), forwardMs: 0 };
     if (want.attention) result.attention = floats(out, 'attention');
     if (want.residuals) result.residuals = floats(out, 'residuals');
     if (want.embeddings) result.embeddings = this.embeddings(ids);
     if (want.layerNorm) result.layerNorm = layerNormStats(floats(out, 'ln_in'), floats(out, 'ln_out'), L, T, d);
-    if (want.logitLens) result.logitLens = lensEntries(out, L, T, k);
+    if (want.logitLens) result.logitLens = lensEntries(out, L, T, k, tokenText);
+    // As the tfjs runner does: the whole request, derivations included.
+    result.forwardMs = performance.now() - started;
     return result;
   }
 
@@ -209,14 +210,15 @@ function layerNormStats(lnIn: Float32Array, lnOut: Float32Array, L: number, T: n
 }
 
 /** Logit-lens entries from the graph's top-k: lens_probs / lens_ids [L+1, T, K]. */
-function lensEntries(out: Outputs, L: number, T: number, k: number): LogitLensEntry[] {
+function lensEntries(out: Outputs, L: number, T: number, k: number, tokenText: (id: number) => string): LogitLensEntry[] {
   const probs = floats(out, 'lens_probs');
   const ids = out.lens_ids?.data;
   if (!(ids instanceof BigInt64Array)) throw new Error('onnxruntime returned no int64 output "lens_ids"');
   const entries: LogitLensEntry[] = [];
   for (let l = 0; l <= L; l++) {
     const o = l * T * k;
-    entries.push({ layer: l, ids: Int32Array.from(ids.subarray(o, o + T * k), Number), probs: probs.slice(o, o + T * k), k });
+    const layerIds = Int32Array.from(ids.subarray(o, o + T * k), Number);
+    entries.push({ layer: l, ids: layerIds, probs: probs.slice(o, o + T * k), k, texts: Array.from(layerIds, tokenText) });
   }
   return entries;
 }
