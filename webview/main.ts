@@ -83,7 +83,7 @@ const panels: HTMLElement[] = [];
 for (const t of TABS) {
   const h = tabs.appendChild(document.createElement('vscode-tab-header'));
   h.setAttribute('slot', 'header');
-  h.id = `tab-${t.id}`;
+  h.dataset.tab = t.id; // vscode-tabs assigns its own ids
   h.textContent = t.title;
   const p = tabs.appendChild(document.createElement('vscode-tab-panel'));
   const inner = p.appendChild(document.createElement('div'));

@@ -3,7 +3,7 @@ import { axisLeft, max, scaleBand, scaleLinear, select } from 'd3';
 import { fmt, showToken } from '../traceMath';
 import type { PanelActions, PanelModel, View } from './types';
 
-const H = 220, LEFT = 44, TOP = 10, BOTTOM = 60;
+const H = 230, LEFT = 44, TOP = 20, BOTTOM = 60;
 
 export function createLoss(element: HTMLElement, actions: PanelActions): View {
   const summary = element.appendChild(document.createElement('p'));
@@ -17,6 +17,7 @@ export function createLoss(element: HTMLElement, actions: PanelActions): View {
   const bars = svg.append('g');
   const labels = svg.append('g');
   const meanLine = svg.append('line').attr('class', 'mean-line');
+  const unit = svg.append('text').attr('class', 'unit');
   let drawn: PanelModel['trace'] | undefined;
 
   return {
@@ -32,7 +33,8 @@ export function createLoss(element: HTMLElement, actions: PanelActions): View {
         const x = scaleBand<number>().domain(trace.tokens.map((_t, i) => i)).range([LEFT, LEFT + T * bw]).padding(0.1);
         const y = scaleLinear().domain([0, Math.max(1, max(trace.scores, (s) => s.surprisal ?? 0) ?? 1)]).nice().range([H - BOTTOM, TOP]);
         svg.attr('width', width).attr('height', H);
-        axis.call(axisLeft(y).ticks(5)).call((g) => g.select('.tick:last-of-type text').clone().attr('x', 3).attr('text-anchor', 'start').text('bits'));
+        axis.call(axisLeft(y).ticks(5));
+        unit.attr('x', 4).attr('y', TOP - 8).text('bits');
         bars.selectAll<SVGRectElement, number>('rect').data(trace.tokens.map((_t, i) => i), (i) => String(i)).join('rect')
           .attr('class', (i) => (trace.scores[i].surprisal === null ? 'bar unscored' : 'bar'))
           .attr('data-index', (i) => i)

@@ -14,7 +14,7 @@ export function createTraining(element: HTMLElement, actions: PanelActions): Vie
   const loss = createLineChart(element, 'train-loss');
   const grad = createLineChart(element, 'train-grad');
   const lr = createLineChart(element, 'train-lr');
-  let drawn: unknown;
+  let drawn: unknown = {}; // never a log: the first update always draws
 
   return {
     update(m: PanelModel) {
