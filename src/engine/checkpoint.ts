@@ -92,7 +92,9 @@ function canonicalWeights(raw: Map<string, HostTensor>, file: string): Weights {
   }
   if (lmHead) {
     const wte = out.get('wte.weight');
-    if (!wte || !sameTensor(lmHead, wte)) out.set('lm_head.weight', lmHead);
+    // Some exporters keep only one copy of tied weights, under lm_head: it is then the token embedding too.
+    if (!wte) out.set('wte.weight', lmHead);
+    else if (!sameTensor(lmHead, wte)) out.set('lm_head.weight', lmHead);
   }
   return out;
 }

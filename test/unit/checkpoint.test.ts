@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import type { HostTensor } from '../../src/engine/types';
+import { writeSafetensors } from '../../src/engine/safetensors';
 import { fakeGpt2Dir } from './repo-root';
 import { TINY_VOCAB_SIZE, tempDir, tinyConfig, tinyTensors, writeTinyCheckpoint } from './tiny-checkpoint';
 
@@ -117,6 +118,17 @@ describe('checkpoint loader', () => {
       assert.equal(ck.weights.has('lm_head.weight'), kept, mode);
       if (kept) assert.deepEqual(ck.weights.get('lm_head.weight')?.data, written.get('lm_head.weight')?.data);
     }
+  });
+
+  it('takes lm_head as the tied embedding when a file stores only lm_head.weight', async () => {
+    const d = fresh('ck');
+    const written = writeTinyCheckpoint(d, { lmHead: 'equal', seed: 8 });
+    const stored = new Map(written);
+    stored.delete('wte.weight');
+    fs.writeFileSync(path.join(d, 'model.safetensors'), writeSafetensors(stored));
+    const ck = await loadCheckpoint(d);
+    assert.equal(ck.weights.has('lm_head.weight'), false);
+    assert.deepEqual(ck.weights.get('wte.weight')?.data, written.get('wte.weight')?.data);
   });
 
   it('ignores the attention mask buffers of old checkpoints', async () => {
