@@ -73,6 +73,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       'extensions.autoUpdate': false,
       'chat.commandCenter.enabled': false,
       'workbench.enableExperiments': false,
+      'git.openRepositoryInParentFolders': 'never', // the test workspaces live inside this repository
     }, null, 2));
   }
 
