@@ -63,6 +63,7 @@ export async function startWorkbench(options: StartOptions = {}): Promise<UiWork
     fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
     fs.writeFileSync(path.join(userDataDir, 'User/settings.json'), JSON.stringify({
       'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
+      'git.openRepositoryInParentFolders': 'never',
       ...options.settings,
     }, null, 2));
   }
