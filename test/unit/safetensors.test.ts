@@ -47,6 +47,22 @@ describe('safetensors', () => {
     assert.equal(back.get('e')?.data.length, 0);
   });
 
+  it('reads from a Node Buffer that is a view into a larger buffer (Buffer.slice shares memory)', () => {
+    const m = new Map<string, HostTensor>([
+      ['a', { shape: [2], data: Float32Array.from([1.25, -3]) }],
+      ['b', { shape: [3], data: Float32Array.from([7, 8, 9]) }],
+    ]);
+    const bytes = writeSafetensors(m);
+    const big = Buffer.alloc(bytes.length + 64, 0xff);
+    big.set(bytes, 32);
+    const view = big.subarray(32, 32 + bytes.length);
+    for (const input of [view, Buffer.from(bytes)]) {
+      const back = readSafetensors(input, 'w.safetensors');
+      assert.deepEqual([...(back.get('a')?.data ?? [])], [1.25, -3]);
+      assert.deepEqual([...(back.get('b')?.data ?? [])], [7, 8, 9]);
+    }
+  });
+
   it('writes a header padded so data starts 8-byte aligned', () => {
     const bytes = writeSafetensors(new Map([['x', { shape: [1], data: Float32Array.from([1]) }]]));
     const n = new DataView(bytes.buffer).getUint32(0, true);
