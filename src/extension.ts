@@ -46,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): XrayApi {
     activationMs,
     getAnalysis: editor.getAnalysis,
     getDecorationRanges: editor.getDecorationRanges,
+    decoratedEditors: editor.decoratedEditors,
     shownMessages: editor.shownMessages,
     currentModel: editor.currentModel,
   };

@@ -29,6 +29,8 @@ export class DecorationController implements vscode.Disposable {
   private readonly boundaryType: vscode.TextEditorDecorationType;
   private readonly surprisingType: vscode.TextEditorDecorationType;
   private readonly applied = new Map<string, DecorationPlan>();
+  /** Editors that show a plan now (split editors of one document each get it). */
+  private readonly decorated = new WeakSet<vscode.TextEditor>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly analyses: Analyses) {
@@ -82,6 +84,11 @@ export class DecorationController implements vscode.Disposable {
     };
   }
 
+  /** How many visible editors of `uri` show its decorations. */
+  decoratedEditors(uri: string): number {
+    return vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri && this.decorated.has(e)).length;
+  }
+
   private apply(editor: vscode.TextEditor): void {
     const doc = editor.document;
     const uri = doc.uri.toString();
@@ -91,6 +98,7 @@ export class DecorationController implements vscode.Disposable {
       for (const b of BUCKETS) editor.setDecorations(this.bucketTypes[b], []);
       editor.setDecorations(this.boundaryType, []);
       editor.setDecorations(this.surprisingType, []);
+      this.decorated.delete(editor);
       this.applied.delete(uri);
       return;
     }
@@ -99,6 +107,7 @@ export class DecorationController implements vscode.Disposable {
     for (const b of BUCKETS) editor.setDecorations(this.bucketTypes[b], ranges(plan.buckets[b]));
     editor.setDecorations(this.boundaryType, ranges(plan.tokens));
     editor.setDecorations(this.surprisingType, ranges(plan.surprising));
+    this.decorated.add(editor);
     this.applied.set(uri, plan);
   }
 

@@ -30,6 +30,8 @@ export interface EditorDeps {
 export interface EditorTestApi {
   getAnalysis(uri: string): Analysis | undefined;
   getDecorationRanges(uri: string): AppliedDecorations | undefined;
+  /** How many visible editors of the document show its decorations (split editors). */
+  decoratedEditors(uri: string): number;
   /** Error and info messages shown so far, oldest first. */
   shownMessages(): string[];
   currentModel(): ModelInfo | undefined;
@@ -62,6 +64,7 @@ export function registerEditor(context: vscode.ExtensionContext, deps: EditorDep
   return {
     getAnalysis: (uri) => analyses.get(uri),
     getDecorationRanges: (uri) => decorations.appliedFor(uri),
+    decoratedEditors: (uri) => decorations.decoratedEditors(uri),
     shownMessages: () => notify.shown(),
     currentModel: () => models.current,
     revealToken: (uri, token) => void link.revealToken(uri, token),
