@@ -46,7 +46,7 @@ export async function loadCheckpoint(dir: string, opts: { bundled?: boolean } = 
       `${path.join(root, tokFile)}: tokenizer has ${tokenizer.vocabSize} tokens but wte in model.safetensors has only ${config.vocab_size} rows (config.json vocab_size)`,
     );
   }
-  const trainingLog = readTrainingLog(root, rawConfig as Record<string, unknown>);
+  const trainingLog = readTrainingLog(root, rawConfig as Record<string, unknown>, opts.bundled ?? false);
   return {
     name: path.basename(root),
     path: root,

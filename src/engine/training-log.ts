@@ -43,11 +43,22 @@ export function parseTrainingLogCsv(text: string, file: string): TrainingLogRow[
   });
 }
 
-/** The training log of a model folder, or undefined when it ships none. */
-export function readTrainingLog(dir: string, config: Record<string, unknown>): TrainingLog | undefined {
+/** True when the CSV's first line holds all of our columns (scripts/train/train.py wrote it). */
+export function isXrayTrainingLog(text: string): boolean {
+  const header = new Set(text.split('\n', 1)[0].replace(/\r$/, '').split(',').map((h) => h.trim()));
+  return COLUMNS.every((c) => header.has(c));
+}
+
+/**
+ * The training log of a model folder, or undefined when it ships none. A person's own folder may hold a
+ * train_log.csv from another tool: without our header it is not ours and is skipped (the bundled model's must parse).
+ */
+export function readTrainingLog(dir: string, config: Record<string, unknown>, strict: boolean): TrainingLog | undefined {
   const file = path.join(dir, 'train_log.csv');
   if (!fs.existsSync(file)) return undefined;
-  const rows = parseTrainingLogCsv(fs.readFileSync(file, 'utf8'), file);
+  const text = fs.readFileSync(file, 'utf8');
+  if (!strict && !isXrayTrainingLog(text)) return undefined;
+  const rows = parseTrainingLogCsv(text, file);
   const log: TrainingLog = { rows };
   const clip = clipNorm(dir, config);
   if (clip !== undefined) log.clipNorm = clip;

@@ -182,8 +182,13 @@ describe('checkpoint loader', () => {
     editConfig(d, (c) => (c.xray_clip_norm = 0.5));
     ck = await loadCheckpoint(d);
     assert.equal(ck.trainingLog?.clipNorm, 0.5);
+    // Another tool's log (not our columns) is skipped for a person's model, refused for the bundled one.
     fs.writeFileSync(path.join(d, 'train_log.csv'), 'step,tokens\n1,2\n');
-    await assert.rejects(loadCheckpoint(d), /train_log\.csv: header lacks column "train_loss"/);
+    assert.equal((await loadCheckpoint(d)).trainingLog, undefined);
+    await assert.rejects(loadCheckpoint(d, { bundled: true }), /train_log\.csv: header lacks column "train_loss"/);
+    // Our header with a broken row is refused either way.
+    fs.writeFileSync(path.join(d, 'train_log.csv'), 'step,tokens,train_loss,val_loss,grad_norm,clipped,lr,tokens_per_s\n1,2,x,,1,0,1,1\n');
+    await assert.rejects(loadCheckpoint(d), /train_log\.csv: line 2 column "train_loss" is "x", not a number/);
   });
 
   it('refuses a pickle-only folder, saying why and how to convert', async () => {
