@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import type { HostTensor } from '../../src/engine/types';
 import { writeSafetensors } from '../../src/engine/safetensors';
-import { fakeGpt2Dir } from './repo-root';
+import { fakeGpt2Dir, repoRoot } from './repo-root';
 import { TINY_VOCAB_SIZE, tempDir, tinyConfig, tinyTensors, writeTinyCheckpoint } from './tiny-checkpoint';
 
 const dirs: string[] = [];
@@ -56,6 +56,24 @@ describe('checkpoint loader', () => {
     assert.ok(Math.abs(wpe.data[2046] - 0.00081842) < 1e-8 && Math.abs(wpe.data[2047] - 0.0028202) < 1e-8);
     assert.deepEqual(ck.tokenizer.encode('Hello, World!').map((t) => t.id), [15496, 11, 2159, 0]);
     assert.equal(ck.trainingLog, undefined);
+  });
+
+  it('loads the bundled model (media/models/xray-mini) strictly, with its training log and clip norm', async function () {
+    const dir = path.join(repoRoot(), 'media', 'models', 'xray-mini');
+    if (!fs.existsSync(path.join(dir, 'model.safetensors'))) {
+      console.log('    skipped: the bundled model is not exported yet');
+      this.skip();
+    }
+    const ck = await loadCheckpoint(dir, { bundled: true });
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, number>;
+    assert.equal(ck.bundled, true);
+    for (const k of ['n_layer', 'n_head', 'n_embd', 'n_positions', 'vocab_size'] as const) assert.equal(ck.config[k], raw[k], k);
+    assert.equal(ck.weights.get('wte.weight')?.shape.join(), `${raw.vocab_size},${raw.n_embd}`);
+    assert.ok(ck.tokenizer.vocabSize <= raw.vocab_size);
+    const csvLines = fs.readFileSync(path.join(dir, 'train_log.csv'), 'utf8').trim().split('\n');
+    assert.equal(ck.trainingLog?.rows.length, csvLines.length - 1);
+    assert.equal(ck.trainingLog?.rows[0].step, Number(csvLines[1].split(',')[0]));
+    assert.equal(ck.trainingLog?.clipNorm, raw.xray_clip_norm);
   });
 
   it('loads keys with and without the "transformer." prefix to the same canonical weights', async () => {
