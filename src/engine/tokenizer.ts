@@ -49,6 +49,8 @@ class ByteLevelBpeTokenizer implements Tokenizer {
     merges: Array<[string, string]>,
     added: AddedToken[],
     private readonly source: string,
+    /** Hugging Face's ignore_merges: a pre-token that is itself in the vocabulary becomes that one token. */
+    private readonly wholeWords?: Map<string, number>,
   ) {
     let maxId = -1;
     for (const id of vocab.values()) maxId = Math.max(maxId, id);
@@ -125,7 +127,9 @@ class ByteLevelBpeTokenizer implements Tokenizer {
   private encodePiece(piece: string): number[] {
     const hit = this.cache.get(piece);
     if (hit) return hit;
-    const ids = this.bpe.encode(this.encoder.encode(piece));
+    const bytes = this.encoder.encode(piece);
+    const whole = this.wholeWords?.get(Array.from(bytes, (b) => BYTE_TO_CHAR[b]).join(''));
+    const ids = whole !== undefined ? [whole] : this.bpe.encode(bytes);
     if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
     this.cache.set(piece, ids);
     return ids;
@@ -206,6 +210,9 @@ export function tokenizerFromJson(json: unknown, source: string): Tokenizer {
     }
   }
   if (model.byte_fallback === true) throw new Error(`${source}: model.byte_fallback is not supported (GPT-2 BPE is byte-level)`);
+  if (typeof model.dropout === 'number' && model.dropout > 0) {
+    throw new Error(`${source}: model.dropout ${model.dropout} is not supported (BPE dropout makes encoding random)`);
+  }
   if (j.normalizer !== undefined && j.normalizer !== null) {
     throw new Error(`${source}: normalizer ${JSON.stringify((j.normalizer as { type?: unknown }).type)} is not supported (GPT-2 has none)`);
   }
@@ -248,7 +255,7 @@ export function tokenizerFromJson(json: unknown, source: string): Tokenizer {
       added.push({ id: a.id as number, content: a.content });
     }
   }
-  return new ByteLevelBpeTokenizer(vocab, merges, added, source);
+  return new ByteLevelBpeTokenizer(vocab, merges, added, source, model.ignore_merges === true ? vocab : undefined);
 }
 
 /** GPT-2's original files: vocab.json (token -> id) and merges.txt ("#version" line, then "a b" per line). */

@@ -188,6 +188,18 @@ describe('tokenizer', function () {
     });
   });
 
+  it('honours ignore_merges (a pre-token found whole in the vocabulary is one token) and refuses BPE dropout', () => {
+    const j = tinyTokenizerJson();
+    (j.model as { vocab: Record<string, number> }).vocab['xyz'] = 262;
+    assert.deepEqual(tokenizerFromJson(j, 'tok.json').encode('xyz').map((t) => t.id), [120, 121, 122]); // bytes x y z
+    (j.model as { ignore_merges?: boolean }).ignore_merges = true;
+    const tok = tokenizerFromJson(j, 'tok.json');
+    assert.deepEqual(tok.encode('xyz xy').map((t) => [t.id, t.start, t.end]), [[262, 0, 3], [32, 3, 4], [120, 4, 5], [121, 5, 6]]);
+    const k = tinyTokenizerJson();
+    (k.model as { dropout: number }).dropout = 0.1;
+    assert.throws(() => tokenizerFromJson(k, 'tok.json'), /^Error: tok\.json: model\.dropout 0\.1 is not supported/);
+  });
+
   describe('refuses bad tokenizer files with one line naming the file', () => {
     const oneLine = (e: unknown, ...parts: RegExp[]) => {
       assert.ok(e instanceof Error && !e.message.includes('\n'));
