@@ -8,13 +8,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import type { Checkpoint } from '../../src/engine/types';
-import { prng, tempDir, writeTinyCheckpoint } from './tiny-checkpoint';
+import { prng, tempDir, tinyTokenizerJson, writeTinyCheckpoint } from './tiny-checkpoint';
 
 const TRAIN_LOG = 'step,tokens,train_loss,val_loss,grad_norm,clipped,lr,tokens_per_s\n1,512,5.5,,1.5,1,0.001,900\n2,1024,5.1,5.2,0.7,0,0.001,950\n';
 const SAMPLE = ' the in a Hello, 世界! 🌍\n\tx';
 
 function writeBase(dir: string): void {
   writeTinyCheckpoint(dir, { prefix: true, seed: 42 });
+  // GPT-2's original tokenizer files too: used when a mutation removes tokenizer.json.
+  const model = tinyTokenizerJson().model as { vocab: Record<string, number>; merges: string[] };
+  fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(model.vocab));
+  fs.writeFileSync(path.join(dir, 'merges.txt'), ['#version: 0.2', ...model.merges, ''].join('\n'));
   fs.writeFileSync(path.join(dir, 'train_log.csv'), TRAIN_LOG);
   fs.writeFileSync(path.join(dir, 'train_meta.json'), JSON.stringify({ clip_norm: 1.0 }));
 }
@@ -84,6 +88,7 @@ describe('bad checkpoints', function () {
       ] as const) {
         const d = fresh();
         fs.rmSync(path.join(d, file));
+        if (file === 'tokenizer.json') ['vocab.json', 'merges.txt'].forEach((f) => fs.rmSync(path.join(d, f)));
         await expectFault(d, file === 'tokenizer.json' ? /tokenizer/ : new RegExp(file.replace('.', '\\.')), fault);
       }
     });
@@ -306,6 +311,23 @@ describe('bad checkpoints', function () {
       const pos = int(size);
       const bit = int(7);
       return { what: `flip bit ${bit} of tokenizer.json byte ${pos}`, file: /tokenizer\.json/, apply: (d) => flipBit(path.join(d, 'tokenizer.json'), pos, bit) };
+    });
+    // vocab.json + merges.txt (tokenizer.json removed): bit flips and truncation.
+    add(20, () => {
+      const file = pick(['vocab.json', 'merges.txt']);
+      const size = fs.statSync(path.join(base, file)).size;
+      const truncate = rand() < 0.25;
+      const pos = int(size);
+      const bit = int(7);
+      return {
+        what: truncate ? `truncate ${file} to ${pos}` : `flip bit ${bit} of ${file} byte ${pos}`,
+        file: /vocab\.json|merges\.txt/,
+        apply: (d) => {
+          fs.rmSync(path.join(d, 'tokenizer.json'));
+          if (truncate) fs.truncateSync(path.join(d, file), pos);
+          else flipBit(path.join(d, file), pos, bit);
+        },
+      };
     });
     // train_log.csv and train_meta.json damage.
     add(10, () => {
