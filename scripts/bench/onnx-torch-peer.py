@@ -7,6 +7,9 @@
   time DIR --tokens 128,512 [--reps 5] [--threads 2] [--logits OUT.f32]
       median forward latency (ms) after one warm-up, as JSON on stdout; --logits writes the logits of the
       first length for a parity check.
+  serve DIR [--threads 2]
+      one forward per stdin line {"ids": [...], "logits": "OUT.f32"?}, answering {"ms": ...} per line, so
+      the JS benchmark can interleave PyTorch with its own backends round by round.
 
 The forward is Hugging Face's GPT-2 written out in torch (Conv1D [in, out] weights, gelu_new, causal mask
 with float32's lowest value, tied unembedding). Token ids: (i * 7919 + 13) % vocab, as in the JS bench.
@@ -137,6 +140,24 @@ def time_forward(folder, tokens, reps, threads, logits_out):
     print(json.dumps(result))
 
 
+def serve(folder, threads):
+    torch.set_num_threads(threads)
+    with open(os.path.join(folder, "config.json")) as f:
+        cfg = json.load(f)
+    w = read_safetensors(os.path.join(folder, "model.safetensors"))
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE")}), flush=True)
+    with torch.inference_mode():
+        for line in sys.stdin:
+            req = json.loads(line)
+            t0 = time.perf_counter()
+            logits = forward(w, cfg, req["ids"])
+            ms = (time.perf_counter() - t0) * 1000
+            if req.get("logits"):
+                logits.numpy().astype("<f4").tofile(req["logits"])
+            print(json.dumps({"ms": ms}), flush=True)
+
+
 def arg(name, default, cast=str):
     return cast(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
 
@@ -149,5 +170,7 @@ if __name__ == "__main__":
     elif cmd == "time":
         time_forward(folder, [int(x) for x in arg("--tokens", "128").split(",")], arg("--reps", 5, int),
                      arg("--threads", 2, int), arg("--logits", None))
+    elif cmd == "serve":
+        serve(folder, arg("--threads", 2, int))
     else:
         sys.exit(f"unknown command {cmd}")
