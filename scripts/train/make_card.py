@@ -12,7 +12,8 @@ meta = json.load(open(os.path.join(run, "train_meta.json")))
 a = meta["args"]
 src = json.load(open(os.path.join(corpus, "sources.json")))
 rows = list(csv.DictReader(open(os.path.join(folder, "train_log.csv"))))
-notes = json.load(open(os.path.join(run, "card_notes.json"))) if os.path.exists(os.path.join(run, "card_notes.json")) else {}
+# prose and one-off measurements that no log holds (vocabulary comparison, what more compute buys)
+notes = json.load(open(os.path.join(os.path.dirname(__file__), "card_notes.json"), encoding="utf-8"))
 
 d, L, V, P = cfg["n_embd"], cfg["n_layer"], cfg["vocab_size"], cfg["n_positions"]
 emb = V * d + P * d
@@ -28,7 +29,10 @@ by_part = {}
 for s in src:
     by_part[s["part"]] = by_part.get(s["part"], 0) + s["bytes"]
 total_bytes = sum(by_part.values())
-train_tokens = notes.get("train_tokens")
+train_tokens = json.load(open(os.path.join(os.path.dirname(run), "train_bytes.json")))["tokens"]
+# time spent in training steps, from each step's tokens and throughput (evaluation and checkpoints excluded)
+prev_tokens = [0] + [int(r["tokens"]) for r in rows[:-1]]
+step_seconds = sum((int(r["tokens"]) - p) / float(r["tokens_per_s"]) for r, p in zip(rows, prev_tokens))
 
 out = []
 w = out.append
@@ -71,7 +75,7 @@ w(f"PyTorch {notes.get('torch', '1.13')} on CPU, 2 threads, OpenBLAS with `OPENB
   f"Random windows of the concatenated train split, `<|endoftext|>` between documents.\n")
 w(f"- steps: {steps:,}; tokens seen: {tokens / 1e6:.1f} M"
   + (f" (≈ {tokens / train_tokens:.2f} passes over the {train_tokens / 1e6:.1f} M-token train split)" if train_tokens else ""))
-w(f"- wall time: {notes.get('wall', '')}; median throughput {tps:,.0f} tokens/s (the 2 cores were shared with other builds and tests)")
+w(f"- time in training steps: {step_seconds / 60:.0f} minutes; median throughput {tps:,.0f} tokens/s (the 2 cores were shared with other builds and tests)")
 w(f"- gradient clipping fired on {clipped:,} of {steps:,} steps ({clipped / steps:.0%})")
 w("- log: [`train_log.csv`](train_log.csv) (step, tokens, train loss, validation loss on a fixed "
   "12k-token sample, gradient norm before clipping, clipped, learning rate, tokens/s)\n")
