@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Checkpoint, HostTensor, Weights } from './types';
-import { readSafetensors } from './safetensors';
+import { readSafetensorsFile } from './safetensors';
 import { loadTokenizerFromFolder, readJsonFile } from './tokenizer';
 import { expectedShapes, parseModelConfig } from './model-config';
 import { readTrainingLog } from './training-log';
@@ -29,13 +29,7 @@ export async function loadCheckpoint(dir: string, opts: { bundled?: boolean } = 
 
   const modelFile = path.join(root, 'model.safetensors');
   if (!fs.existsSync(modelFile)) throw new Error(missingModelMessage(root, modelFile));
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(modelFile);
-  } catch (e) {
-    throw new Error(`${modelFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const weights = canonicalWeights(readSafetensors(bytes, modelFile), modelFile);
+  const weights = canonicalWeights(readSafetensorsFile(modelFile), modelFile);
   checkWeights(weights, expectedShapes(config), modelFile);
 
   const tokenizer = loadTokenizerFromFolder(root);

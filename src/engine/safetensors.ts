@@ -4,6 +4,7 @@
  * Every size the header declares is checked against the file length before anything is allocated, so a corrupt
  * or hostile file fails with a one-line Error naming the file instead of exhausting memory.
  */
+import * as fs from 'fs';
 import type { HostTensor } from './types';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -20,24 +21,30 @@ interface Entry {
   end: number;
 }
 
-/** Parse a safetensors file into float32 host tensors (F16 and BF16 are widened). */
-export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string, HostTensor> {
-  const fail = (what: string): never => {
+type Fail = (what: string) => never;
+
+function failer(fileName: string): Fail {
+  return (what: string): never => {
     throw new Error(`${fileName}: ${what}`);
   };
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte safetensors header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lenLow = view.getUint32(0, true);
-  const lenHigh = view.getUint32(4, true);
-  const headerLen = lenHigh * 2 ** 32 + lenLow;
-  if (headerLen > bytes.length - 8) {
-    fail(`header length ${headerLen} is beyond the file (${bytes.length - 8} bytes after the length field)`);
-  }
+}
+
+/** The header length from the first 8 bytes, checked against the file size before anything is allocated. */
+function headerLength(first8: Uint8Array, fileSize: number, fail: Fail): number {
+  if (fileSize < 8) fail(`file is ${fileSize} bytes, shorter than the 8-byte safetensors header length`);
+  const view = new DataView(first8.buffer, first8.byteOffset, 8);
+  const headerLen = view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
+  if (headerLen > fileSize - 8) fail(`header length ${headerLen} is beyond the file (${fileSize - 8} bytes after the length field)`);
   if (headerLen > MAX_HEADER_BYTES) fail(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   if (headerLen === 0) fail('header is empty, not JSON');
+  return headerLen;
+}
+
+/** Parse and validate the JSON header: every tensor's dtype, shape and place in a data section of dataLen bytes. */
+function parseHeader(headerBytes: Uint8Array, dataLen: number, fail: Fail): Entry[] {
   let headerText: string;
   try {
-    headerText = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    headerText = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
   } catch {
     return fail('header is not valid UTF-8');
   }
@@ -48,16 +55,21 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string
     return fail(`header is not JSON (${oneLine((e as Error).message)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
-
-  const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
   const entries: Entry[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') continue;
     entries.push(parseEntry(name, raw, dataLen, fail));
   }
   checkLayout(entries, dataLen, fail);
+  return entries;
+}
 
+/** Parse safetensors bytes into float32 host tensors (F16 and BF16 are widened). */
+export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string, HostTensor> {
+  const fail = failer(fileName);
+  const headerLen = headerLength(bytes, bytes.length, fail);
+  const dataStart = 8 + headerLen;
+  const entries = parseHeader(bytes.subarray(8, dataStart), bytes.length - dataStart, fail);
   const out = new Map<string, HostTensor>();
   for (const e of entries) {
     const src = bytes.subarray(dataStart + e.begin, dataStart + e.end);
@@ -66,7 +78,65 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string
   return out;
 }
 
-function parseEntry(name: string, raw: unknown, dataLen: number, fail: (what: string) => never): Entry {
+/**
+ * Read a safetensors file tensor by tensor: peak memory is the weights themselves (no whole-file buffer), and files
+ * over Node's 2 GB readFileSync limit load too.
+ */
+export function readSafetensorsFile(file: string): Map<string, HostTensor> {
+  const fail = failer(file);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    return fail(`cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const first8 = new Uint8Array(8);
+    readAt(fd, first8, 0, fail);
+    const headerLen = headerLength(first8, size, fail);
+    const headerBytes = new Uint8Array(headerLen);
+    readAt(fd, headerBytes, 8, fail);
+    const dataStart = 8 + headerLen;
+    const entries = parseHeader(headerBytes, size - dataStart, fail);
+    const out = new Map<string, HostTensor>();
+    for (const e of entries) {
+      const n = e.end - e.begin;
+      let data: Float32Array;
+      if (e.dtype === 'F32') {
+        // Read straight into the tensor's own buffer: no copy.
+        data = new Float32Array(n / 4);
+        readAt(fd, new Uint8Array(data.buffer), dataStart + e.begin, fail);
+      } else {
+        const raw = new Uint8Array(n);
+        readAt(fd, raw, dataStart + e.begin, fail);
+        data = decode(raw, e.dtype);
+      }
+      out.set(e.name, { shape: e.shape, data });
+    }
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Fill `into` from the file at `position`, in chunks below the 2 GB per-call limit. */
+function readAt(fd: number, into: Uint8Array, position: number, fail: Fail): void {
+  const CHUNK = 1 << 30;
+  for (let done = 0; done < into.length; ) {
+    const len = Math.min(CHUNK, into.length - done);
+    let got: number;
+    try {
+      got = fs.readSync(fd, into, done, len, position + done);
+    } catch (e) {
+      return fail(`read failed at byte ${position + done} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (got === 0) fail(`file ended at byte ${position + done}, before the ${into.length} bytes its header declares`);
+    done += got;
+  }
+}
+
+function parseEntry(name: string, raw: unknown, dataLen: number, fail: Fail): Entry {
   if (typeof raw !== 'object' || raw === null) fail(`tensor "${name}" has a header entry that is not an object`);
   const r = raw as Record<string, unknown>;
   const dtype = r.dtype;
@@ -102,7 +172,7 @@ function parseEntry(name: string, raw: unknown, dataLen: number, fail: (what: st
  * Tensors must tile the data section exactly, in offset order, as the reference implementation demands: an overlap,
  * a gap or trailing bytes means the header and the data disagree (for example a header length that is off by one).
  */
-function checkLayout(entries: Entry[], dataLen: number, fail: (what: string) => never): void {
+function checkLayout(entries: Entry[], dataLen: number, fail: Fail): void {
   const sorted = entries.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   let last: Entry | undefined;

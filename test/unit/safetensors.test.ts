@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { readSafetensors, writeSafetensors, f32ToF16Bits } from '../../src/engine/safetensors';
+import { readSafetensors, readSafetensorsFile, writeSafetensors, f32ToF16Bits } from '../../src/engine/safetensors';
 import type { HostTensor } from '../../src/engine/types';
 import { fakeGpt2Dir } from './repo-root';
 
@@ -60,6 +61,33 @@ describe('safetensors', () => {
       const back = readSafetensors(input, 'w.safetensors');
       assert.deepEqual([...(back.get('a')?.data ?? [])], [1.25, -3]);
       assert.deepEqual([...(back.get('b')?.data ?? [])], [7, 8, 9]);
+    }
+  });
+
+  it('reads a file tensor by tensor with the same result and the same checks as reading its bytes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpt-xray-st-'));
+    try {
+      const m = new Map<string, HostTensor>([
+        ['a', { shape: [2, 2], data: Float32Array.from([0.5, -1, 2, 1e-3]) }],
+        ['b', { shape: [3], data: Float32Array.from([7, 8, 9]) }],
+      ]);
+      for (const dtype of ['F32', 'F16'] as const) {
+        const file = path.join(dir, `${dtype}.safetensors`);
+        fs.writeFileSync(file, writeSafetensors(m, dtype));
+        const fromFile = readSafetensorsFile(file);
+        const fromBytes = readSafetensors(fs.readFileSync(file), file);
+        assert.deepEqual([...fromFile.keys()], ['a', 'b']);
+        for (const k of ['a', 'b']) assert.deepEqual(fromFile.get(k), fromBytes.get(k));
+      }
+      const file = path.join(dir, 'F32.safetensors');
+      const bytes = fs.readFileSync(file);
+      fs.writeFileSync(file, bytes.subarray(0, bytes.length - 4));
+      assert.throws(() => readSafetensorsFile(file), (e: unknown) => e instanceof Error && e.message.startsWith(`${file}: tensor "b"`) && /outside the/.test(e.message));
+      fs.writeFileSync(file, bytes.subarray(0, 20));
+      assert.throws(() => readSafetensorsFile(file), (e: unknown) => e instanceof Error && e.message.startsWith(`${file}: header length`));
+      assert.throws(() => readSafetensorsFile(path.join(dir, 'none.safetensors')), /none\.safetensors: cannot open \(ENOENT\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
