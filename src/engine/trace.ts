@@ -107,13 +107,26 @@ export interface RowStats {
   topk: TopToken[];
 }
 
-/** Entropy and top-k (with text and probability) of one logits row, in one pass for the normaliser. */
+/**
+ * Entropy and top-k (with text and probability) of one logits row. One pass finds the max, a second sums
+ * e^(x - max) and e^(x - max)(x - max): one exp per logit, the cost that dominates for a 50k vocabulary.
+ */
 export function rowStats(row: ArrayLike<number>, k: number, tokenText: (id: number) => string): RowStats {
-  const lse = logSumExp(row);
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  let s = 0;
+  let w = 0;
+  for (let i = 0; i < row.length; i++) {
+    const z = row[i] - max;
+    const e = Math.exp(z);
+    s += e;
+    w += e * z;
+  }
+  const lse = max + Math.log(s);
   const top = topK(row, k);
   return {
     logSumExp: lse,
-    entropy: entropyBits(row),
+    entropy: (Math.log(s) - w / s) / LN2,
     topk: top.ids.map((id, i) => ({ id, text: tokenText(id), p: Math.exp(top.values[i] - lse), logit: top.values[i] })),
   };
 }
