@@ -72,6 +72,8 @@ class OnnxRunner implements ModelRunner {
         intraOpNumThreads: Math.max(1, this.threads),
         interOpNumThreads: 1,
         executionMode: 'sequential',
+        // Idle pool threads sleep instead of spinning: the cores are shared with the editor and its other extensions.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
       // A failed creation is not cached, so a later request can retry.
       s.catch(() => this.sessions.delete(key));
