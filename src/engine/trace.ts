@@ -108,26 +108,54 @@ export interface RowStats {
 }
 
 /**
- * Entropy and top-k (with text and probability) of one logits row. One pass finds the max, a second sums
- * e^(x - max) and e^(x - max)(x - max): one exp per logit, the cost that dominates for a 50k vocabulary.
+ * Entropy and top-k (with text and probability) of one logits row, and the rank of `target` when given. Two passes:
+ * max and top-k together, then e^(x - max), e^(x - max)(x - max) and the count of logits above the target's. One
+ * exp per logit: the cost that dominates for a 50k vocabulary.
  */
-export function rowStats(row: ArrayLike<number>, k: number, tokenText: (id: number) => string): RowStats {
+export function rowStats(row: ArrayLike<number>, k: number, tokenText: (id: number) => string, target?: number): RowStats & { rank?: number } {
+  const n = Math.min(k, row.length);
+  const ids: number[] = [];
+  const values: number[] = [];
   let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    if (x > max) max = x;
+    if (ids.length === n && !(x > values[n - 1])) continue;
+    let j = ids.length;
+    if (j < n) {
+      ids.push(i);
+      values.push(x);
+    } else {
+      j = n - 1;
+      ids[j] = i;
+      values[j] = x;
+    }
+    // Bubble up; strictly-greater keeps equal values in index order.
+    while (j > 0 && values[j] > values[j - 1]) {
+      [ids[j], ids[j - 1]] = [ids[j - 1], ids[j]];
+      [values[j], values[j - 1]] = [values[j - 1], values[j]];
+      j--;
+    }
+  }
+  if (target !== undefined && !(target >= 0 && target < row.length)) throw new Error(`token id ${target} outside a row of ${row.length} logits`);
+  const xt = target === undefined ? Infinity : row[target];
   let s = 0;
   let w = 0;
+  let greater = 0;
   for (let i = 0; i < row.length; i++) {
-    const z = row[i] - max;
+    const x = row[i];
+    const z = x - max;
     const e = Math.exp(z);
     s += e;
     w += e * z;
+    if (x > xt) greater++;
   }
   const lse = max + Math.log(s);
-  const top = topK(row, k);
   return {
     logSumExp: lse,
     entropy: (Math.log(s) - w / s) / LN2,
-    topk: top.ids.map((id, i) => ({ id, text: tokenText(id), p: Math.exp(top.values[i] - lse), logit: top.values[i] })),
+    topk: ids.map((id, i) => ({ id, text: tokenText(id), p: Math.exp(values[i] - lse), logit: values[i] })),
+    ...(target === undefined ? {} : { rank: greater + 1 }),
   };
 }
 
@@ -155,15 +183,16 @@ export function scoreSequence(
   if (logits.length !== T * vocab) {
     throw new Error(`logits hold ${logits.length} values, expected [${T}][${vocab}] = ${T * vocab}`);
   }
-  const stats = ids.map((_, i) => rowStats(rowOf(logits, i, vocab), k, tokenText));
+  // Row i predicts token i+1: its rank comes out of the same pass.
+  const stats = ids.map((_, i) => rowStats(rowOf(logits, i, vocab), k, tokenText, i + 1 < T ? ids[i + 1] : undefined));
   let lossSum = 0;
   const scores: TokenScore[] = ids.map((id, i) => {
     const own = stats[i];
     if (i === 0) return { p: null, rank: null, surprisal: null, entropy: own.entropy, topk: own.topk };
-    const prev = rowOf(logits, i - 1, vocab);
-    const nats = stats[i - 1].logSumExp - prev[id];
+    const prev = stats[i - 1];
+    const nats = prev.logSumExp - logits[(i - 1) * vocab + id];
     lossSum += nats;
-    return { p: Math.exp(-nats), rank: rankOf(prev, id), surprisal: nats / LN2, entropy: own.entropy, topk: own.topk };
+    return { p: Math.exp(-nats), rank: prev.rank as number, surprisal: nats / LN2, entropy: own.entropy, topk: own.topk };
   });
   const meanLoss = T > 1 ? lossSum / (T - 1) : NaN;
   const meanSurprisal = meanLoss / LN2;
