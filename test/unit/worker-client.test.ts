@@ -196,29 +196,78 @@ describe('engine client with the real worker', function () {
   this.timeout(30000);
   const root = repoRoot();
   const workerPath = path.join(root, 'dist', 'worker.js');
+  const bundled = path.join(root, 'media', 'models', 'xray-mini');
   let client: EngineClient;
+  let model = '';
 
   before(function () {
-    if (!existsSync(path.join(root, 'src', 'engine', 'worker.ts'))) this.skip();
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
-  });
-
-  afterEach(() => client?.dispose());
-
-  it('keeps tf.memory().numTensors equal before and after 100 analyses', async function () {
-    const model = fakeGpt2Dir();
-    if (!model) {
-      console.log('    skipped: ../shared/fixtures/fake_gpt2 is absent');
+    // The bundled model when it is there (small vocabulary: fast), else the fake GPT-2 fixture.
+    const found = existsSync(path.join(bundled, 'config.json')) ? bundled : fakeGpt2Dir();
+    if (!found) {
+      console.log('    skipped: neither media/models/xray-mini nor ../shared/fixtures/fake_gpt2 is present');
       this.skip();
     }
+    model = found;
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'ignore' });
+  });
+
+  beforeEach(async () => {
     client = new EngineClient({ workerPath, log: () => undefined });
-    const info = await client.load(model, false);
-    assert.equal(info.config.n_layer, 1);
+    await client.load(model, model === bundled);
+  });
+
+  afterEach(() => client.dispose());
+
+  it('analyses, then answers attention detail and logits rows for the last analysis of each document', async () => {
+    const info = client.loadedModel;
+    assert.ok(info && /^tfjs-(wasm|cpu)$/.test(info.backend), info?.backend);
+    const { n_layer: L, n_head: H, vocab_size: V } = info.config;
+    const trace = await client.analyze('a', 'function add(a, b) { return a + b; }', { topK: 4, maxTokens: 64, want: { attention: true } });
+    const T = trace.tokens.length;
+    assert.ok(T > 4);
+    assert.ok(trace.attention instanceof Float32Array && trace.attention.length === L * H * T * T);
+    assert.equal(trace.totalTokens, T);
+    await client.analyze('b', 'short', { topK: 1, maxTokens: 64, want: {} });
+    const detail = await client.attentionDetail('a', L - 1, H - 1, T - 1);
+    assert.equal(detail.weights.length, T);
+    // The detail's softmax row is the trace's attention row for the same layer, head and query.
+    const row = trace.attention.subarray((((L - 1) * H + H - 1) * T + T - 1) * T, (((L - 1) * H + H - 1) * T + T) * T);
+    for (let k = 0; k < T; k++) assert.ok(Math.abs(detail.weights[k] - row[k]) < 1e-5, `key ${k}`);
+    const logits = await client.logitsRow('a', 0);
+    assert.ok(logits.logits instanceof Float32Array && logits.logits.length === V);
+    await assert.rejects(client.attentionDetail('never-analysed', 0, 0, 0), /no analysis of document never-analysed/);
+  });
+
+  it('supersedes an older analysis of the same document', async () => {
+    const older = client.analyze('doc', 'the older text '.repeat(20), { topK: 2, maxTokens: 64, want: { attention: true } });
+    const newer = client.analyze('doc', 'the newer text', { topK: 2, maxTokens: 64, want: {} });
+    await assert.rejects(older, (e: Error) => isCancelled(e));
+    const kept = await newer;
+    assert.equal(kept.text, 'the newer text');
+    // The engine remembers the newer ids, not the older, longer analysis's.
+    const n = kept.tokens.length;
+    await assert.rejects(client.logitsRow('doc', n), new RegExp(`position must be an integer in \\[0, ${n - 1}\\]`));
+  });
+
+  it('generates step by step through the worker', async () => {
+    const start = await client.generateStart('g', 'def main():', 8);
+    assert.ok(start.tokens.length > 0);
+    let best = 0;
+    for (let i = 1; i < start.step.logits.length; i++) if (start.step.logits[i] > start.step.logits[best]) best = i;
+    const step = await client.generateStep('g', best, 5);
+    assert.equal(step.token.id, best);
+    assert.equal(step.token.start, 'def main():'.length);
+    assert.equal(step.step.length, start.tokens.length + 1);
+    await client.generateEnd('g');
+  });
+
+  it('keeps tf.memory().numTensors equal before and after 100 analyses', async function () {
+    this.timeout(90000); // about 3 s of CPU; minutes of wall time only on a machine that is busy training
     await client.analyze('warm', 'warm up the engine', { topK: 5, maxTokens: 64, want: { attention: true } });
     const before = await client.memory();
     for (let i = 0; i < 100; i++) {
       const trace = await client.analyze(`doc${i % 3}`, `request ${i}: the quick brown fox`, {
-        topK: 3, maxTokens: 64, want: i % 2 ? { attention: true, embeddings: true } : {},
+        topK: 3, maxTokens: 64, want: i % 2 ? { attention: true, embeddings: true, layerNorm: true } : {},
       });
       assert.equal(trace.tokens.length, trace.scores.length);
     }
