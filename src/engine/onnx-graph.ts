@@ -6,8 +6,9 @@
  * Variants (each its own session; see onnx-runner.ts):
  *  - plain: output `logits` [T, V] only, so onnxruntime is free to fuse and reuse every buffer;
  *  - traced: adds `attention` [L, H, T, T], `residuals` [L+1, T, d], `ln_in`/`ln_out` [2L+1, T, d]
- *    (inputs and outputs of h.0.ln_1, h.0.ln_2, ..., ln_f in that order) and `qkv` [L, T, 3d];
- *  - lens: adds the logit lens: `lens_probs` float / `lens_ids` int64 [L+1, T, K] with K fed as `lens_k` [1].
+ *    (inputs and outputs of h.0.ln_1, h.0.ln_2, ..., ln_f in that order) and `qkv` [L, T, 3d].
+ * The logit lens is a separate small graph (buildLensHeadOnnx) run on each residual: it holds only ln_f and the
+ * unembedding, not a third copy of the whole model.
  */
 import type { ModelConfig } from '../protocol';
 import type { HostTensor, Weights } from './types';
@@ -15,14 +16,12 @@ import { modelProto, nodeProto, OnnxType, tensorProto, valueInfoProto, type Attr
 
 export interface GraphVariant {
   traced: boolean;
-  lens: boolean;
 }
 
 /** Names of the graph's outputs, in the order they are declared. */
 export function graphOutputs(v: GraphVariant): string[] {
   const names = ['logits'];
   if (v.traced) names.push('attention', 'residuals', 'ln_in', 'ln_out', 'qkv');
-  if (v.lens) names.push('lens_probs', 'lens_ids');
   return names;
 }
 
@@ -36,9 +35,9 @@ class GraphBuilder {
   readonly initializers: ProtoMessage[] = [];
   private count = 0;
 
-  op(type: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs = 1, outName?: string): string[] {
+  op(type: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs = 1, outName?: string, outNames?: string[]): string[] {
     const id = this.count++;
-    const outs = Array.from({ length: outputs }, (_, i) => (outName && outputs === 1 ? outName : `${type}_${id}_${i}`));
+    const outs = outNames ?? Array.from({ length: outputs }, (_, i) => (outName && outputs === 1 ? outName : `${type}_${id}_${i}`));
     this.nodes.push(nodeProto(type, inputs, outs, `${type}_${id}`, attrs));
     return outs;
   }
@@ -85,7 +84,7 @@ export function buildGptOnnx(config: ModelConfig, weights: Weights, v: GraphVari
   const hd = d / H;
   const g = new GraphBuilder();
   const added = new Set<string>();
-  // Each weight becomes one initializer, however many nodes read it (ln_f serves every logit-lens layer).
+  // Each weight becomes one initializer, however many nodes read it (wte: embedding and tied unembedding).
   const param = (name: string, shape: number[]): string => {
     const t = weight(weights, name, shape);
     if (!added.has(name)) g.floats(name, shape, t.data);
@@ -175,22 +174,35 @@ export function buildGptOnnx(config: ModelConfig, weights: Weights, v: GraphVari
     );
   }
   const inputs = [valueInfoProto('input_ids', OnnxType.INT64, ['T'])];
-  if (v.lens) {
-    // Each layer's residual read through ln_f and the unembedding; the last is the model's own logits.
-    const probs: string[] = [];
-    const ids: string[] = [];
-    for (let l = 0; l <= L; l++) {
-      const lg = l < L ? g.o('Gemm', [layerNorm(residuals[l], 'ln_f'), lmHead], { transB: 1 }) : 'logits';
-      const [pv, pi] = g.op('TopK', [g.o('Softmax', [lg], { axis: -1 }), 'lens_k'], { axis: -1 }, 2); // [T, K]
-      probs.push(pv);
-      ids.push(pi);
-    }
-    stack(probs, 'lens_probs');
-    stack(ids, 'lens_ids');
-    inputs.push(valueInfoProto('lens_k', OnnxType.INT64, [1]));
-    outputs.push(valueInfoProto('lens_probs', OnnxType.FLOAT, [L + 1, 'T', 'K']), valueInfoProto('lens_ids', OnnxType.INT64, [L + 1, 'T', 'K']));
-  }
   return modelProto({ name: 'gpt', nodes: g.nodes, initializers: g.initializers, inputs, outputs }, OPSET, 'gpt-xray');
+}
+
+/**
+ * The logit lens head: `hidden` [T, d] -> ln_f -> unembedding -> softmax -> top K (`lens_k` [1]):
+ * `lens_probs` float / `lens_ids` int64 [T, K]. Run once per residual; for the last residual it is the model's own
+ * prediction.
+ */
+export function buildLensHeadOnnx(config: ModelConfig, weights: Weights): Uint8Array {
+  const { n_embd: d, vocab_size: V, layer_norm_epsilon: eps } = config;
+  const g = new GraphBuilder();
+  const head = weights.has('lm_head.weight') ? 'lm_head.weight' : 'wte.weight';
+  g.floats(head, [V, d], weight(weights, head, [V, d]).data);
+  const lnW = g.floats('ln_f.weight', [d], weight(weights, 'ln_f.weight', [d]).data);
+  const lnB = g.floats('ln_f.bias', [d], weight(weights, 'ln_f.bias', [d]).data);
+  const x = g.o('LayerNormalization', ['hidden', lnW, lnB], { axis: -1, epsilon: { float: eps } });
+  const probs = g.o('Softmax', [g.o('Gemm', [x, head], { transB: 1 })], { axis: -1 }); // [T, V]
+  g.op('TopK', [probs, 'lens_k'], { axis: -1 }, 2, undefined, ['lens_probs', 'lens_ids']);
+  return modelProto(
+    {
+      name: 'gpt_lens_head',
+      nodes: g.nodes,
+      initializers: g.initializers,
+      inputs: [valueInfoProto('hidden', OnnxType.FLOAT, ['T', d]), valueInfoProto('lens_k', OnnxType.INT64, [1])],
+      outputs: [valueInfoProto('lens_probs', OnnxType.FLOAT, ['T', 'K']), valueInfoProto('lens_ids', OnnxType.INT64, ['T', 'K'])],
+    },
+    OPSET,
+    'gpt-xray',
+  );
 }
 
 /** The MLP activation as ONNX ops, per Hugging Face's ACT2FN. */

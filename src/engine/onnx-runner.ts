@@ -3,9 +3,10 @@
  * execution provider with one intra-op thread per core (tfjs-wasm in Node is single-threaded and 4-7x behind
  * PyTorch on GPT-2 small; see the fast-path issue).
  *
- * Three sessions built from the same weights (onnx-graph.ts): plain (logits only, created at load), traced and
- * logit-lens (created on first use). Separate graphs rather than one with every output, because intermediate
- * tensors that are graph outputs cannot be fused away or have their buffers reused.
+ * Sessions built from the same weights (onnx-graph.ts): plain (logits only, created at load), traced (created on
+ * first use) and the small logit-lens head (ln_f + unembedding, on first use). Separate graphs rather than one with
+ * every output, because intermediate tensors that are graph outputs cannot be fused away or have their buffers
+ * reused. Each session holds its own copy of the weights it uses (onnxruntime-node cannot share initializers).
  *
  * Derived numbers (p, rank, surprisal, entropy, top-k, LayerNorm statistics) come from trace.ts, shared with tfjs.
  */
@@ -13,7 +14,7 @@ import * as os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { AttentionDetail, LayerNormStat, LogitLensEntry, ModelConfig, Trace, TraceRequest } from '../protocol';
 import type { Checkpoint, ModelRunner } from './types';
-import { buildGptOnnx, type GraphVariant } from './onnx-graph';
+import { buildGptOnnx, buildLensHeadOnnx, type GraphVariant } from './onnx-graph';
 import { layerNormStat, rowMeanStd, scoreSequence, softmax } from './trace';
 
 type OrtModule = typeof Ort;
@@ -27,9 +28,8 @@ export function loadOnnxRuntime(): OrtModule {
   return require('onnxruntime-node') as OrtModule;
 }
 
-const VARIANT_PLAIN: GraphVariant = { traced: false, lens: false };
-const VARIANT_TRACED: GraphVariant = { traced: true, lens: false };
-const VARIANT_LENS: GraphVariant = { traced: true, lens: true };
+const VARIANT_PLAIN: GraphVariant = { traced: false };
+const VARIANT_TRACED: GraphVariant = { traced: true };
 
 export async function createOnnxRunner(ckpt: Checkpoint, threads: number = os.cpus().length): Promise<ModelRunner> {
   const ort = loadOnnxRuntime();
@@ -60,12 +60,12 @@ class OnnxRunner implements ModelRunner {
     this.config = ckpt.config;
   }
 
-  session(v: GraphVariant): Promise<Ort.InferenceSession> {
+  session(v: GraphVariant | 'lens'): Promise<Ort.InferenceSession> {
     if (this.disposed) throw new Error('the onnxruntime runner was disposed');
-    const key = `${v.traced}/${v.lens}`;
+    const key = v === 'lens' ? 'lens' : `traced=${v.traced}`;
     let s = this.sessions.get(key);
     if (!s) {
-      const bytes = buildGptOnnx(this.config, this.ckpt.weights, v);
+      const bytes = v === 'lens' ? buildLensHeadOnnx(this.config, this.ckpt.weights) : buildGptOnnx(this.config, this.ckpt.weights, v);
       s = this.ort.InferenceSession.create(bytes, {
         executionProviders: ['cpu'],
         graphOptimizationLevel: 'all',
@@ -91,28 +91,40 @@ class OnnxRunner implements ModelRunner {
     }
   }
 
-  private async run(ids: number[], v: GraphVariant, lensK = 1): Promise<Outputs> {
+  private async run(ids: number[], v: GraphVariant): Promise<Outputs> {
     this.checkIds(ids);
     const key = ids.join(',');
-    // A traced run's outputs serve plain requests too; lens runs are never cached (they are large).
-    if (this.last && this.last.key === key && (this.last.traced || !v.traced) && !v.lens) return this.last.out;
+    // A traced run's outputs serve plain requests too.
+    if (this.last && this.last.key === key && (this.last.traced || !v.traced)) return this.last.out;
     const sess = await this.session(v);
-    const feeds: Record<string, Ort.Tensor> = {
-      input_ids: new this.ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [ids.length]),
-    };
-    if (v.lens) feeds.lens_k = new this.ort.Tensor('int64', BigInt64Array.of(BigInt(lensK)), [1]);
-    const out = await sess.run(feeds);
-    if (!v.lens) this.last = { key, traced: v.traced, out };
+    const out = await sess.run({ input_ids: new this.ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [ids.length]) });
+    this.last = { key, traced: v.traced, out };
     return out;
+  }
+
+  /** Logit-lens entries: each residual [T, d] through the lens head; top-k and probabilities only leave the graph. */
+  private async lens(residuals: Float32Array, T: number, k: number, tokenText: (id: number) => string): Promise<LogitLensEntry[]> {
+    const { n_layer: L, n_embd: d } = this.config;
+    const head = await this.session('lens');
+    const kTensor = new this.ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]);
+    const entries: LogitLensEntry[] = [];
+    for (let l = 0; l <= L; l++) {
+      const hidden = new this.ort.Tensor('float32', residuals.subarray(l * T * d, (l + 1) * T * d), [T, d]);
+      const out = await head.run({ hidden, lens_k: kTensor });
+      const ids = out.lens_ids?.data;
+      if (!(ids instanceof BigInt64Array)) throw new Error('onnxruntime returned no int64 output "lens_ids"');
+      const layerIds = Int32Array.from(ids, Number);
+      entries.push({ layer: l, ids: layerIds, probs: floats(out, 'lens_probs'), k, texts: Array.from(layerIds, tokenText) });
+    }
+    return entries;
   }
 
   async forward(ids: number[], want: TraceRequest, topK: number): Promise<ForwardResult> {
     const started = performance.now();
     const { n_layer: L, n_embd: d, vocab_size: V } = this.config;
     const k = Math.max(1, Math.min(Math.floor(topK), V));
-    const traced = Boolean(want.attention || want.residuals || want.layerNorm);
-    const variant = want.logitLens ? VARIANT_LENS : traced ? VARIANT_TRACED : VARIANT_PLAIN;
-    const out = await this.run(ids, variant, k);
+    const traced = Boolean(want.attention || want.residuals || want.layerNorm || want.logitLens);
+    const out = await this.run(ids, traced ? VARIANT_TRACED : VARIANT_PLAIN);
     const T = ids.length;
     const tokenText = (id: number): string => this.ckpt.tokenizer.tokenText(id);
     const result: ForwardResult = { ...scoreSequence(floats(out, 'logits'), ids, V, k, tokenText), forwardMs: 0 };
@@ -120,7 +132,7 @@ class OnnxRunner implements ModelRunner {
     if (want.residuals) result.residuals = floats(out, 'residuals');
     if (want.embeddings) result.embeddings = this.embeddings(ids);
     if (want.layerNorm) result.layerNorm = layerNormStats(floats(out, 'ln_in'), floats(out, 'ln_out'), L, T, d);
-    if (want.logitLens) result.logitLens = lensEntries(out, L, T, k, tokenText);
+    if (want.logitLens) result.logitLens = await this.lens(floats(out, 'residuals'), T, k, tokenText);
     // As the tfjs runner does: the whole request, derivations included.
     result.forwardMs = performance.now() - started;
     return result;
@@ -209,18 +221,4 @@ function layerNormStats(lnIn: Float32Array, lnOut: Float32Array, L: number, T: n
     stats.push(layerNormStat(name, layer, rowMeanStd(slice(lnIn), T, d), rowMeanStd(slice(lnOut), T, d)));
   }
   return stats;
-}
-
-/** Logit-lens entries from the graph's top-k: lens_probs / lens_ids [L+1, T, K]. */
-function lensEntries(out: Outputs, L: number, T: number, k: number, tokenText: (id: number) => string): LogitLensEntry[] {
-  const probs = floats(out, 'lens_probs');
-  const ids = out.lens_ids?.data;
-  if (!(ids instanceof BigInt64Array)) throw new Error('onnxruntime returned no int64 output "lens_ids"');
-  const entries: LogitLensEntry[] = [];
-  for (let l = 0; l <= L; l++) {
-    const o = l * T * k;
-    const layerIds = Int32Array.from(ids.subarray(o, o + T * k), Number);
-    entries.push({ layer: l, ids: layerIds, probs: probs.slice(o, o + T * k), k, texts: Array.from(layerIds, tokenText) });
-  }
-  return entries;
 }

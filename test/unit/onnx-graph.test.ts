@@ -173,26 +173,47 @@ describe('ONNX GPT graph', function () {
     });
   }
 
-  it('declares only logits in the plain graph, the traced tensors and the lens in the others', async () => {
+  it('declares only logits in the plain graph and the traced tensors in the traced one', async () => {
     const ort = loadOnnxRuntime();
     const ck = tinyCheckpoint(base, false);
-    const names = async (traced: boolean, lens: boolean): Promise<readonly string[]> => {
-      const s = await ort.InferenceSession.create(buildGptOnnx(ck.config, ck.weights, { traced, lens }));
+    const names = async (traced: boolean): Promise<readonly string[]> => {
+      const s = await ort.InferenceSession.create(buildGptOnnx(ck.config, ck.weights, { traced }));
       const out = s.outputNames;
       await s.release();
       return out;
     };
-    assert.deepEqual(await names(false, false), ['logits']);
-    assert.deepEqual(await names(true, false), ['logits', 'attention', 'residuals', 'ln_in', 'ln_out', 'qkv']);
-    assert.deepEqual(await names(true, true), ['logits', 'attention', 'residuals', 'ln_in', 'ln_out', 'qkv', 'lens_probs', 'lens_ids']);
+    assert.deepEqual(await names(false), ['logits']);
+    assert.deepEqual(await names(true), ['logits', 'attention', 'residuals', 'ln_in', 'ln_out', 'qkv']);
+  });
+
+  it("gives a logit lens whose last layer is the loop-by-loop model's own top-k", async () => {
+    const ck = tinyCheckpoint(base, true);
+    const runner = await createOnnxRunner(ck, 1);
+    try {
+      const k = 4;
+      const lens = (await runner.forward(ids, { logitLens: true }, k)).logitLens!;
+      assert.deepEqual(lens.map((e) => e.layer), [0, 1, 2]);
+      const expected = referenceLogits(ck, ids);
+      const last = lens[base.n_layer];
+      expected.forEach((row, t) => {
+        const max = Math.max(...row);
+        const z = row.reduce((a, x) => a + Math.exp(x - max), 0);
+        const order = row.map((_, v) => v).sort((a, b) => row[b] - row[a]);
+        assert.deepEqual(Array.from(last.ids.subarray(t * k, (t + 1) * k)), order.slice(0, k), `top-${k} at ${t}`);
+        order.slice(0, k).forEach((v, j) => assert.ok(Math.abs(last.probs[t * k + j] - Math.exp(row[v] - max) / z) <= 1e-6));
+      });
+      assert.deepEqual(last.texts!.slice(0, k), Array.from(last.ids.subarray(0, k), (id) => `<${id}>`));
+    } finally {
+      runner.dispose();
+    }
   });
 
   it('refuses weights that do not fit the config, naming the weight', () => {
     const ck = tinyCheckpoint(base, false);
     ck.weights.set('h.1.mlp.c_fc.weight', { shape: [8, 31], data: new Float32Array(8 * 31) });
-    assert.throws(() => buildGptOnnx(ck.config, ck.weights, { traced: false, lens: false }), /"h\.1\.mlp\.c_fc\.weight" has shape \[8, 31\], expected \[8, 32\]/);
+    assert.throws(() => buildGptOnnx(ck.config, ck.weights, { traced: false }), /"h\.1\.mlp\.c_fc\.weight" has shape \[8, 31\], expected \[8, 32\]/);
     ck.weights.delete('ln_f.bias');
-    assert.throws(() => buildGptOnnx(ck.config, ck.weights, { traced: false, lens: false }), /weight/);
+    assert.throws(() => buildGptOnnx(ck.config, ck.weights, { traced: false }), /weight/);
   });
 });
 
