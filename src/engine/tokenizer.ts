@@ -78,6 +78,7 @@ class ByteLevelBpeTokenizer implements Tokenizer {
       }
       return [ia, ib, im];
     });
+    if (!wholeWords) checkEveryTokenReachable(vocab, mergeIds, added, source);
     this.bpe = new BytePairEncoder(byteIds, mergeIds, this.vocabSize);
   }
 
@@ -159,6 +160,20 @@ class ByteLevelBpeTokenizer implements Tokenizer {
       this.texts[id] = t;
     }
     return t;
+  }
+}
+
+/**
+ * In a byte-level BPE every vocabulary token is a byte, a special token, or the result of a merge: a token no merge
+ * produces can never be emitted, which means the merge list was cut short (a truncated merges.txt still parses).
+ */
+function checkEveryTokenReachable(vocab: Map<string, number>, merges: Array<[number, number, number]>, added: AddedToken[], source: string): void {
+  const reachable = new Set<number>(merges.map((m) => m[2]));
+  for (const t of added) reachable.add(t.id);
+  for (const [token, id] of vocab) {
+    if (reachable.has(id) || (token.length === 1 && CHAR_TO_BYTE.has(token))) continue;
+    if (/^<[^<>]+>$|^\[[^[\]]+\]$/.test(token)) continue; // special tokens listed in vocab.json only, e.g. <|endoftext|>
+    throw new Error(`${source}: vocabulary token ${JSON.stringify(token).slice(0, 40)} (id ${id}) is produced by no merge; the merge list looks truncated`);
   }
 }
 

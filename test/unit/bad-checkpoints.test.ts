@@ -303,6 +303,11 @@ describe('bad checkpoints', function () {
       const len = int(fs.statSync(path.join(base, 'config.json')).size);
       return { what: `truncate config.json to ${len}`, file: /config\.json/, apply: (d) => fs.truncateSync(path.join(d, 'config.json'), len) };
     });
+    add(15, () => {
+      const pos = int(fs.statSync(path.join(base, 'config.json')).size);
+      const bit = int(7);
+      return { what: `flip bit ${bit} of config.json byte ${pos}`, file: /config\.json/, apply: (d) => flipBit(path.join(d, 'config.json'), pos, bit) };
+    });
     // tokenizer.json: bit flips, truncation.
     add(20, () => {
       const size = fs.statSync(path.join(base, 'tokenizer.json')).size;

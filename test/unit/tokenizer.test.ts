@@ -191,7 +191,8 @@ describe('tokenizer', function () {
   it('honours ignore_merges (a pre-token found whole in the vocabulary is one token) and refuses BPE dropout', () => {
     const j = tinyTokenizerJson();
     (j.model as { vocab: Record<string, number> }).vocab['xyz'] = 262;
-    assert.deepEqual(tokenizerFromJson(j, 'tok.json').encode('xyz').map((t) => t.id), [120, 121, 122]); // bytes x y z
+    // Without ignore_merges no merge produces "xyz": a sign of a cut-short merge list.
+    assert.throws(() => tokenizerFromJson(j, 'tok.json'), /tok\.json: vocabulary token "xyz" \(id 262\) is produced by no merge/);
     (j.model as { ignore_merges?: boolean }).ignore_merges = true;
     const tok = tokenizerFromJson(j, 'tok.json');
     assert.deepEqual(tok.encode('xyz xy').map((t) => [t.id, t.start, t.end]), [[262, 0, 3], [32, 3, 4], [120, 4, 5], [121, 5, 6]]);
@@ -232,6 +233,14 @@ describe('tokenizer', function () {
       assert.throws(() => loadTokenizerFromFolder(dir), (e) => oneLine(e, /merges\.txt: line 3 is not two tokens/));
       fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{"model": ');
       assert.throws(() => loadTokenizerFromFolder(dir), (e) => oneLine(e, /tokenizer\.json: not valid JSON/));
+      fs.rmSync(dir, { recursive: true });
+    });
+    it('a truncated merges.txt (it still parses, but leaves vocabulary tokens unreachable)', () => {
+      const dir = tempDir('tok');
+      const model = tinyTokenizerJson().model as { vocab: unknown; merges: string[] };
+      fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(model.vocab));
+      fs.writeFileSync(path.join(dir, 'merges.txt'), ['#version: 0.2', ...model.merges.slice(0, 3)].join('\n'));
+      assert.throws(() => loadTokenizerFromFolder(dir), (e) => oneLine(e, /vocab\.json \+ merges\.txt: vocabulary token "in" \(id 259\) is produced by no merge/));
       fs.rmSync(dir, { recursive: true });
     });
     it('a folder with no tokenizer', () => {
