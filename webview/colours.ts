@@ -24,6 +24,24 @@ export function lut(name: ScaleName): Uint8Array {
   return table;
 }
 
+/** An RGB triple as one opaque pixel for a Uint32Array view of ImageData (little-endian: ABGR). */
+export function packRgb([r, g, b]: [number, number, number]): number {
+  return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
+const packed = new Map<ScaleName, Uint32Array>();
+
+/** 256 opaque pixels of a scale, for Uint32Array views of ImageData. */
+export function packedLut(name: ScaleName): Uint32Array {
+  let table = packed.get(name);
+  if (!table) {
+    const rgb = lut(name);
+    table = new Uint32Array(256).map((_v, i) => packRgb([rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]]));
+    packed.set(name, table);
+  }
+  return table;
+}
+
 export function scaleColour(name: ScaleName, t: number): string {
   const f = name === 'viridis' ? interpolateViridis : interpolateCividis;
   return f(Math.min(1, Math.max(0, t)));

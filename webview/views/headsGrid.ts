@@ -1,50 +1,54 @@
 /**
  * Every layer x head as a small heatmap (max-pooled to at most THUMB px a side so 12 x 12 heads at 1024 tokens stay
  * cheap), each with its summary: mean row entropy, share of attention on the first token, previous-token score.
- * The summaries are computed after the first paint, one layer per task, so the grid appears at once.
+ * The first paint samples each block; the exact images and the summaries follow, one head per task.
  */
 import { select } from 'd3';
 import type { Trace } from '../../src/protocol';
-import { lut, themeRgb } from '../colours';
+import { packRgb, packedLut, themeRgb } from '../colours';
 import { fmt, headMatrix, headStats, type HeadStats } from '../traceMath';
 import type { PanelActions, PanelModel, View } from './types';
 
 export const THUMB = 48;
 
-/** Draw one head as an S x S max-pooled image of its causal attention. */
-export function drawThumb(canvas: HTMLCanvasElement, m: Float32Array, T: number): void {
+/**
+ * Draw one head as an S x S image of its causal attention. `exact`: each pixel is the max over its block of cells
+ * (reads all T^2/2 weights); otherwise each pixel shows the cell at its block's centre (S^2 reads), the first paint
+ * that the exact pass then replaces.
+ */
+export function drawThumb(canvas: HTMLCanvasElement, m: Float32Array, T: number, exact: boolean, bg: number): void {
   const S = Math.min(T, THUMB);
-  canvas.width = S;
-  canvas.height = S;
-  const maxes = new Float32Array(S * S).fill(-1);
-  const bin = new Int32Array(T);
-  for (let i = 0; i < T; i++) bin[i] = Math.floor((i * S) / T);
-  for (let i = 0; i < T; i++) {
-    const r = bin[i] * S, row = i * T;
-    for (let j = 0; j <= i; j++) {
-      const p = r + bin[j];
-      const w = m[row + j];
-      if (w > maxes[p]) maxes[p] = w;
+  if (canvas.width !== S) canvas.width = canvas.height = S;
+  const values = new Float32Array(S * S).fill(-1); // -1: the block is all masked
+  if (exact || S === T) {
+    const bin = new Int32Array(T);
+    for (let i = 0; i < T; i++) bin[i] = Math.floor((i * S) / T);
+    for (let i = 0; i < T; i++) {
+      const r = bin[i] * S, row = i * T;
+      for (let j = 0; j <= i; j++) {
+        const p = r + bin[j];
+        const w = m[row + j];
+        if (w > values[p]) values[p] = w;
+      }
+    }
+  } else {
+    for (let a = 0; a < S; a++) {
+      const i = Math.min(T - 1, Math.floor(((a + 0.5) * T) / S));
+      for (let b = 0; b <= a; b++) {
+        const j = Math.min(i, Math.floor(((b + 0.5) * T) / S));
+        values[a * S + b] = m[i * T + j];
+      }
     }
   }
   const img = new ImageData(S, S);
-  const table = lut('viridis');
-  const bg = themeRgb('--vscode-editor-background', [30, 30, 30]);
+  const px = new Uint32Array(img.data.buffer);
+  const table = packedLut('viridis');
   for (let p = 0; p < S * S; p++) {
-    const v = maxes[p];
-    const q = p * 4;
-    if (v < 0) {
-      img.data[q] = bg[0]; img.data[q + 1] = bg[1]; img.data[q + 2] = bg[2];
-    } else {
-      const idx = Math.min(255, Math.round(v * 255)) * 3;
-      img.data[q] = table[idx]; img.data[q + 1] = table[idx + 1]; img.data[q + 2] = table[idx + 2];
-    }
-    img.data[q + 3] = 255;
+    const v = values[p];
+    px[p] = v < 0 ? bg : table[Math.min(255, Math.round(v * 255))];
   }
   canvas.getContext('2d')!.putImageData(img, 0, 0);
 }
-
-interface Cell { layer: number; head: number }
 
 export function createHeadsGrid(element: HTMLElement, actions: PanelActions): View {
   const root = select(element).append('div').attr('class', 'heads-grid').attr('data-testid', 'heads-grid');
@@ -52,19 +56,23 @@ export function createHeadsGrid(element: HTMLElement, actions: PanelActions): Vi
   note.className = 'note';
   note.textContent = 'H: mean entropy of a query row (bits). first: mean weight on the first token. prev: mean weight on the previous token. Click a head to open it large.';
   let drawn: Trace | undefined;
-  let timers: number[] = [];
+  let timer = 0;
+  let frame = 0;
+  const cancel = (): void => {
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
 
   function build(trace: Trace): void {
-    timers.forEach(clearTimeout);
-    timers = [];
+    cancel();
     const { n_layer: L, n_head: H } = trace.model.config;
     const T = trace.tokens.length;
     const att = trace.attention!;
     const node = root.node()!;
     node.style.gridTemplateColumns = `auto repeat(${H}, auto)`;
     node.removeAttribute('data-stats-done');
-    const cells: Cell[] = [];
-    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) cells.push({ layer: l, head: h });
+    const bg = packRgb(themeRgb('--vscode-editor-background', [30, 30, 30])); // read once: it forces a style pass
+    const buttons: HTMLButtonElement[] = [];
     root.selectAll('*').remove();
     root.append('span').attr('class', 'corner');
     for (let h = 0; h < H; h++) root.append('span').attr('class', 'grid-col-label').text(`head ${h}`);
@@ -75,25 +83,36 @@ export function createHeadsGrid(element: HTMLElement, actions: PanelActions): Vi
           .attr('aria-label', `Layer ${l} head ${h}`)
           .on('click', () => actions.chooseHead(l, h, true));
         const canvas = b.append('canvas').node()!;
-        drawThumb(canvas, headMatrix(att, T, H, l, h), T);
+        drawThumb(canvas, headMatrix(att, T, H, l, h), T, false, bg);
+        buttons.push(b.node()!);
         b.append('span').attr('class', 'head-stats').text('…');
       }
     }
-    // Summaries after the first paint, one layer per task.
+    // After the first paint, one head per task (so input and frames interleave): the exact image and the summary.
+    const jobs: (() => void)[] = [];
+    // buttons[l * H + h]: the cell of layer l, head h.
     for (let l = 0; l < L; l++) {
-      timers.push(window.setTimeout(() => {
-        for (let h = 0; h < H; h++) {
-          const s: HeadStats = headStats(headMatrix(att, T, H, l, h), T);
-          const b = node.querySelector<HTMLElement>(`button[data-layer="${l}"][data-head="${h}"]`)!;
+      for (let h = 0; h < H; h++) {
+        jobs.push(() => {
+          const m = headMatrix(att, T, H, l, h);
+          const b = buttons[l * H + h];
+          drawThumb(b.querySelector('canvas')!, m, T, true, bg);
+          const s: HeadStats = headStats(m, T);
           b.querySelector('.head-stats')!.textContent = `H ${fmt(s.entropy, 2)} · first ${fmt(s.firstShare, 2)} · prev ${fmt(s.prevScore, 2)}`;
           b.setAttribute('aria-label', `Layer ${l} head ${h}: entropy ${fmt(s.entropy, 2)} bits, first-token share ${fmt(s.firstShare, 2)}, previous-token score ${fmt(s.prevScore, 2)}`);
           b.dataset.entropy = String(s.entropy);
           b.dataset.first = String(s.firstShare);
           b.dataset.prev = String(s.prevScore);
-        }
-        if (l === L - 1) node.setAttribute('data-stats-done', '');
-      }, 0));
+        });
+      }
     }
+    const next = (): void => {
+      const job = jobs.shift();
+      if (!job) return void node.setAttribute('data-stats-done', '');
+      job();
+      timer = window.setTimeout(next, 0);
+    };
+    frame = requestAnimationFrame(() => (timer = window.setTimeout(next, 0)));
   }
 
   return {
@@ -109,7 +128,7 @@ export function createHeadsGrid(element: HTMLElement, actions: PanelActions): Vi
         });
     },
     dispose() {
-      timers.forEach(clearTimeout);
+      cancel();
       root.remove();
       note.remove();
     },

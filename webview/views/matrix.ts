@@ -5,7 +5,7 @@
  * region, the selected row outlined. Used by the attention heatmap and the cosine-similarity matrix.
  */
 import { select } from 'd3';
-import { lut, themeRgb, type ScaleName } from '../colours';
+import { packRgb, packedLut, themeRgb, type ScaleName } from '../colours';
 
 export const MARGIN = 72; // px for row and column labels; style.css places the canvas at the same offset
 
@@ -76,21 +76,16 @@ export function createMatrix(element: HTMLElement, options: MatrixOptions): Matr
     if (!ctx || T === 0) return;
     // One pixel per cell on an offscreen canvas, then scaled up without smoothing.
     const img = new ImageData(T, T);
-    const px = img.data;
-    const table = lut(o.scale);
+    const px = new Uint32Array(img.data.buffer);
+    const table = packedLut(o.scale);
     const [lo, hi] = o.domain;
     const k = 255 / (hi - lo || 1);
-    const bg = themeRgb('--vscode-editor-background', [30, 30, 30]);
+    if (o.causal) px.fill(packRgb(themeRgb('--vscode-editor-background', [30, 30, 30])));
     for (let i = 0; i < T; i++) {
-      for (let j = 0; j < T; j++) {
-        const p = (i * T + j) * 4;
-        if (o.causal && j > i) {
-          px[p] = bg[0]; px[p + 1] = bg[1]; px[p + 2] = bg[2];
-        } else {
-          const idx = Math.max(0, Math.min(255, Math.round((values[i * T + j] - lo) * k))) * 3;
-          px[p] = table[idx]; px[p + 1] = table[idx + 1]; px[p + 2] = table[idx + 2];
-        }
-        px[p + 3] = 255;
+      const row = i * T, end = o.causal ? i + 1 : T;
+      for (let j = 0; j < end; j++) {
+        const idx = Math.round((values[row + j] - lo) * k);
+        px[row + j] = table[idx < 0 ? 0 : idx > 255 ? 255 : idx];
       }
     }
     const off = document.createElement('canvas');

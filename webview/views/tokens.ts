@@ -50,8 +50,8 @@ export function createTokens(element: HTMLElement, actions: PanelActions): View 
         .classed('selected', (i) => i === selected)
         .attr('aria-selected', (i) => String(i === selected));
       root.attr('aria-activedescendant', `tok-${selected}`);
-      const el = node.querySelector<HTMLElement>(`#tok-${selected}`);
-      el?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+      // Scrolling forces a layout: do it after this frame is painted.
+      requestAnimationFrame(() => node.querySelector<HTMLElement>(`#tok-${selected}`)?.scrollIntoView({ block: 'nearest', inline: 'nearest' }));
     },
     dispose() {
       root.remove();
