@@ -93,7 +93,6 @@ function referenceLogits(ck: Checkpoint, ids: number[]): number[][] {
   const W = (n: string): HostTensor => ck.weights.get(n)!;
   const { n_embd: d, n_head: H, vocab_size: V } = c;
   const hd = d / H;
-  const T = ids.length;
   const ln = (x: number[], p: string): number[] => {
     const m = x.reduce((a, b) => a + b, 0) / d;
     const v = x.reduce((a, b) => a + (b - m) ** 2, 0) / d;
