@@ -152,5 +152,7 @@ export function modelProto(g: GraphParts, opset: number, producer: string): Uint
   for (const o of g.outputs) graph.message(12, o);
   const model = new ProtoMessage().int(1, 8).string(2, producer).message(7, graph);
   model.message(8, new ProtoMessage().string(1, '').int(2, opset));
+  // Protobuf messages are limited to 2 GiB; beyond that onnxruntime would need external data files.
+  if (model.length > 0x7fffffff) throw new Error(`the ONNX model would take ${(model.length / 2 ** 30).toFixed(1)} GiB, over protobuf's 2 GiB limit`);
   return model.toBytes();
 }
