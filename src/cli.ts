@@ -7,7 +7,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelInfo, Trace, WorkerRequest } from './protocol';
 import { HELP, UsageError, intFlag, parseArgs, stringFlag, type ParsedArgs } from './cli-args';
-import { engineDeps } from './engine/engine-deps';
 import { truncationNotice } from './engine/long-input';
 import { resolveBundledModel } from './engine/model-resolver';
 import { EngineSession, type BackendChoice } from './engine/session';
@@ -38,6 +37,9 @@ async function openModel(args: ParsedArgs): Promise<{ session: EngineSession; mo
   } catch (err) {
     throw new UsageError(`${oneLine(err)} (pass --model DIR)`);
   }
+  // Loaded only now, after the arguments were checked: bad input fails fast, without starting tfjs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { engineDeps } = require('./engine/engine-deps') as typeof import('./engine/engine-deps');
   // Engine log lines (backend choice, load time) would break the one-line error rule; errors surface as exceptions.
   const session = new EngineSession(engineDeps, () => undefined);
   try {
