@@ -22,7 +22,9 @@ function editConfig(dir: string, edit: (c: Record<string, unknown>) => void): vo
   fs.writeFileSync(file, JSON.stringify(c));
 }
 
-describe('checkpoint loader', () => {
+describe('checkpoint loader', function () {
+  // Each test takes well under a second of CPU; the limit is for a shared, overloaded machine.
+  this.timeout(120_000);
   it('loads the real save_pretrained output in ../shared/fixtures/fake_gpt2', async function () {
     const dir = fakeGpt2Dir();
     if (!dir) {
