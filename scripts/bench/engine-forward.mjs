@@ -49,12 +49,17 @@ function median(xs) {
 async function timeIt(fn, repeats, warmup) {
   for (let i = 0; i < warmup; i++) await fn();
   const samples = [];
+  const cpu = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await fn();
     samples.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return { ms: median(samples), samples: samples.map((x) => +x.toFixed(1)) };
+  // CPU time: what the run itself cost, when other work shares the cores (wall time then measures the queue).
+  return { ms: median(samples), cpuMs: median(cpu), samples: samples.map((x) => +x.toFixed(1)) };
 }
 
 /** Multiply-adds x 2 of one forward over T tokens: projections and MLP, attention (QK^T and AV) and unembedding. */
@@ -95,7 +100,7 @@ function maxAbsDiff(a, b) {
   return m;
 }
 
-async function benchModel(spec, ckpt, ids, limitGflops, tmp) {
+async function benchModel(spec, ckpt, ids, limitGiven, tmp) {
   const c = ckpt.config;
   const out = { model: spec.name, shape: `${c.n_layer} layers, d ${c.n_embd}, ${c.n_head} heads, vocab ${c.vocab_size}, context ${c.n_positions}`,
     parameters: [...ckpt.weights.values()].reduce((a, t) => a + t.data.length, 0), rows: [], generation: {} };
@@ -119,7 +124,7 @@ async function benchModel(spec, ckpt, ids, limitGflops, tmp) {
   const torchLogits = path.join(tmp, `${spec.name}.tuned.f32`);
   const peer = JSON.parse(python([path.join(REF, 'bench_torch.py'), spec.dir, '--ids', idsFile,
     '--lengths', timed.map(([n]) => n).join(','), '--repeats', timed.map(([, r]) => r).join(','),
-    '--gen', `${spec.gen[0]},${spec.gen[1]}`, '--dump-logits', torchLogits, ...(limitGflops ? [] : ['--gflops'])], true));
+    '--gen', `${spec.gen[0]},${spec.gen[1]}`, '--dump-logits', torchLogits, ...(limitGiven ? [] : ['--gflops'])], true));
   const untunedLogits = path.join(tmp, `${spec.name}.untuned.f32`);
   python([path.join(REF, 'bench_torch.py'), spec.dir, '--ids', idsFile, '--lengths', String(timed[0][0]), '--repeats', '1',
     '--dump-logits', untunedLogits], false);
@@ -130,7 +135,9 @@ async function benchModel(spec, ckpt, ids, limitGflops, tmp) {
   const ours = await runner.logitsRow(ids.slice(0, timed[0][0]), timed[0][0] - 1);
   out.oursVsTorchMaxAbsDiff = maxAbsDiff(ours, tunedRow);
   log(`  PyTorch with OPENBLAS_CORETYPE=${coretype} vs unset: max |diff| ${out.tunedVsUnsetMaxAbsDiff.toExponential(1)}; ours vs PyTorch: ${out.oursVsTorchMaxAbsDiff.toExponential(1)}`);
-  const gflops = limitGflops ?? peer.sgemm_gflops;
+  // The limit: torch sgemm on 2 threads, per CPU-second times 2 (what it reaches when it has both cores).
+  const limit = limitGiven ?? { wall: peer.sgemm_gflops, perCpu: peer.sgemm_gflops_per_cpu };
+  const gflops = limit.perCpu;
 
   for (const [n, repeats] of lengths) {
     const x = ids.slice(0, n);
@@ -138,31 +145,39 @@ async function benchModel(spec, ckpt, ids, limitGflops, tmp) {
     try {
       const t = await timeIt(() => runner.forward(x, {}, 5), repeats, repeats > 1 ? 1 : 0);
       row.oursMs = t.ms;
+      row.oursCpuMs = t.cpuMs;
       row.oursSamples = t.samples;
     } catch (err) {
       row.oursError = String(err?.message ?? err).split('\n')[0];
     }
     if (spec.traced && n === spec.traced) {
       const all = { attention: true, embeddings: true, residuals: true, layerNorm: true, logitLens: true };
-      row.oursAllTracedMs = (await timeIt(() => runner.forward(x, all, 5), Math.max(1, repeats >> 1), 1)).ms;
+      const traced = await timeIt(() => runner.forward(x, all, 5), Math.max(1, repeats >> 1), 1);
+      row.oursAllTracedMs = traced.ms;
+      row.oursAllTracedCpuMs = traced.cpuMs;
     }
     if (onnx) {
       try {
-        row.onnxMs = (await timeIt(() => onnx.forward(x, {}, 5), repeats, 1)).ms;
+        const t = await timeIt(() => onnx.forward(x, {}, 5), repeats, 1);
+        row.onnxMs = t.ms;
+        row.onnxCpuMs = t.cpuMs;
       } catch (err) {
         row.onnxError = String(err?.message ?? err).split('\n')[0];
       }
     }
     row.torchMs = peer.forward_ms[String(n)] ?? null;
+    row.torchCpuMs = peer.cpu_ms[String(n)] ?? null;
+    row.cpuRatio = row.oursCpuMs && row.torchCpuMs ? row.oursCpuMs / row.torchCpuMs : null;
     row.ratio = row.oursMs && row.torchMs ? row.oursMs / row.torchMs : null;
     row.gflop = forwardFlops(c, n) / 1e9;
-    row.fractionOfLimit = row.oursMs ? row.gflop / (row.oursMs / 1000) / gflops : null;
-    row.torchFractionOfLimit = row.torchMs ? row.gflop / (row.torchMs / 1000) / gflops : null;
+    // From CPU time (ours runs on one thread; PyTorch's CPU time is spread over its threads).
+    row.fractionOfLimit = row.oursCpuMs ? row.gflop / (row.oursCpuMs / 1000) / gflops : null;
+    row.torchFractionOfLimit = row.torchCpuMs ? row.gflop / (row.torchCpuMs / peer.threads / 1000) / gflops : null;
     out.rows.push(row);
-    log(`  ${String(n).padStart(5)} tokens: ours ${row.oursMs?.toFixed(1) ?? row.oursError} ms` +
+    log(`  ${String(n).padStart(5)} tokens: ours ${row.oursMs?.toFixed(1) ?? row.oursError} ms (CPU ${row.oursCpuMs?.toFixed(1)})` +
       (row.oursAllTracedMs ? ` (all traced ${row.oursAllTracedMs.toFixed(1)})` : '') +
       (row.onnxMs ? `, onnxruntime ${row.onnxMs.toFixed(1)} ms` : '') +
-      (row.torchMs ? `, PyTorch ${row.torchMs.toFixed(1)} ms, ratio ${row.ratio?.toFixed(2)}` : '') +
+      (row.torchMs ? `, PyTorch ${row.torchMs.toFixed(1)} ms (CPU ${row.torchCpuMs?.toFixed(1)}), ratio ${row.ratio?.toFixed(2)} (CPU ${row.cpuRatio?.toFixed(2)})` : '') +
       (row.fractionOfLimit ? `, ${(100 * row.fractionOfLimit).toFixed(1)}% of ${gflops.toFixed(0)} GFLOP/s` : ''));
   }
 
@@ -171,20 +186,23 @@ async function benchModel(spec, ckpt, ids, limitGflops, tmp) {
   let step = await runner.startGeneration(ids.slice(0, prompt));
   const argmax = (row) => row.reduce((b, v, i) => (v > row[b] ? i : b), 0);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) step = await runner.stepGeneration(argmax(step.logits));
   const cachedMs = (performance.now() - t0) / steps;
+  const cpu = process.cpuUsage(c0);
+  const cachedCpuMs = (cpu.user + cpu.system) / 1000 / steps;
   runner.endGeneration();
   // An uncached step (the full prefix again) for comparison.
   const uncachedMs = (await timeIt(() => runner.logitsRow(ids.slice(0, prompt + steps), prompt + steps - 1), 1, 0)).ms;
-  out.generation = { prompt, steps, oursTokensPerS: 1000 / cachedMs, oursStepMs: cachedMs, oursUncachedStepMs: uncachedMs,
-    torchTokensPerS: peer.generation_tokens_per_s };
+  out.generation = { prompt, steps, oursTokensPerS: 1000 / cachedMs, oursStepMs: cachedMs, oursStepCpuMs: cachedCpuMs,
+    oursUncachedStepMs: uncachedMs, torchTokensPerS: peer.generation_tokens_per_s, torchStepCpuMs: peer.generation_cpu_ms_per_step };
   log(`  generation (prompt ${prompt}, ${steps} steps): ours ${out.generation.oursTokensPerS.toFixed(1)} tokens/s with the KV cache ` +
     `(${cachedMs.toFixed(1)} ms/step vs ${uncachedMs.toFixed(0)} ms uncached), PyTorch ${peer.generation_tokens_per_s.toFixed(1)} tokens/s`);
 
   out.memory = { numTensors: tf.memory().numTensors, wasmHeapBytes: tf.memory().numBytes };
   runner.dispose();
   onnx?.dispose();
-  return { out, sgemm: peer.sgemm_gflops };
+  return { out, limit };
 }
 
 function wasmMatmulGflops() {
@@ -206,32 +224,35 @@ function wasmMatmulGflops() {
 
 function table(r) {
   const f = (x, d = 1) => (x == null ? '—' : x.toFixed(d));
+  const pct = (x) => (x == null ? '—' : (100 * x).toFixed(1));
   const lines = [];
-  lines.push(`Measured by \`npm run bench\` on ${r.date.slice(0, 10)}: ${r.cpu}, ${r.cores} cores (load average ${r.loadAverage} at the start, ` +
-    `other work was running), Node ${r.node}, tfjs ${r.tfjs} on ${r.backend}; PyTorch ${r.torch} with ${r.torchThreads} threads and ` +
-    `OPENBLAS_CORETYPE=${r.openblasCoretype ?? 'unset'}. Limit: torch sgemm ${f(r.sgemmGflops, 0)} GFLOP/s (2 threads); ` +
-    `a single tfjs-wasm matMul reaches ${f(r.wasmMatmulGflops, 0)} GFLOP/s (tfjs-wasm runs on one thread in Node). Medians after warm-up, ` +
-    'hover-only forward (scores, entropy, top-5 for every position).');
+  lines.push(`Measured by \`npm run bench\` on ${r.date.slice(0, 10)}: ${r.cpu}, ${r.cores} cores, Node ${r.node}, tfjs ${r.tfjs} on ${r.backend}; ` +
+    `PyTorch ${r.torch} with ${r.torchThreads} threads and OPENBLAS_CORETYPE=${r.openblasCoretype ?? 'unset'}. The load average was ` +
+    `${r.loadAverage} at the start (other sessions were training and testing on the same 2 cores), so wall times mostly measure the ` +
+    'queue; the CPU-time columns say what each run itself cost (for one-threaded tfjs-wasm close to its wall time on an idle machine). ' +
+    `Limit: torch sgemm on 2 threads, ${f(r.sgemmGflopsPerCpu, 0)} GFLOP/s per CPU-second x 2 (${f(r.sgemmGflops, 0)} GFLOP/s of wall time ` +
+    `in this loaded run); one tfjs-wasm matMul reaches ${f(r.wasmMatmulGflops, 0)} GFLOP/s (tfjs-wasm runs on one thread in Node). ` +
+    'Medians after warm-up of a hover-only forward (p, rank, surprisal, entropy and top-5 at every position).');
   lines.push('');
-  lines.push('| model | tokens | tfjs-wasm ms | all traced ms | onnxruntime ms | PyTorch ms | tfjs / PyTorch | tfjs % of limit | PyTorch % of limit |');
-  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('| model | tokens | tfjs ms | tfjs CPU ms | all traced, CPU ms | onnxruntime ms | PyTorch ms | PyTorch CPU ms | tfjs / PyTorch (wall) | tfjs / PyTorch (CPU) | tfjs % of limit | PyTorch % of limit |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const m of r.models) {
     for (const row of m.rows) {
       if (row.skipped) {
-        lines.push(`| ${m.model} | ${row.tokens} | ${row.skipped} | | | | | | |`);
+        lines.push(`| ${m.model} | ${row.tokens} | ${row.skipped} | | | | | | | | | |`);
         continue;
       }
-      lines.push(`| ${m.model} | ${row.tokens} | ${row.oursMs != null ? f(row.oursMs) : row.oursError} | ${f(row.oursAllTracedMs)} | ${f(row.onnxMs)} | ` +
-        `${f(row.torchMs)} | ${f(row.ratio, 2)} | ${row.fractionOfLimit == null ? '—' : f(100 * row.fractionOfLimit)} | ` +
-        `${row.torchFractionOfLimit == null ? '—' : f(100 * row.torchFractionOfLimit)} |`);
+      lines.push(`| ${m.model} | ${row.tokens} | ${row.oursMs != null ? f(row.oursMs) : row.oursError} | ${f(row.oursCpuMs)} | ${f(row.oursAllTracedCpuMs)} | ` +
+        `${f(row.onnxMs)} | ${f(row.torchMs)} | ${f(row.torchCpuMs)} | ${f(row.ratio, 2)} | ${f(row.cpuRatio, 2)} | ${pct(row.fractionOfLimit)} | ${pct(row.torchFractionOfLimit)} |`);
     }
   }
   lines.push('');
-  lines.push('| model | KV-cache generation, tfjs tokens/s | ms per cached step | ms per uncached step | PyTorch (KV cache) tokens/s |');
-  lines.push('| --- | ---: | ---: | ---: | ---: |');
+  lines.push('| model | KV-cache generation: tfjs tokens/s | CPU ms per cached step | ms per uncached step | PyTorch (KV cache) tokens/s | PyTorch CPU ms per step |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const m of r.models) {
     const g = m.generation;
-    lines.push(`| ${m.model} (prompt ${g.prompt}, ${g.steps} steps) | ${f(g.oursTokensPerS)} | ${f(g.oursStepMs)} | ${f(g.oursUncachedStepMs)} | ${f(g.torchTokensPerS)} |`);
+    lines.push(`| ${m.model} (prompt ${g.prompt}, ${g.steps} steps) | ${f(g.oursTokensPerS)} | ${f(g.oursStepCpuMs)} | ${f(g.oursUncachedStepMs)} | ` +
+      `${f(g.torchTokensPerS)} | ${f(g.torchStepCpuMs)} |`);
   }
   lines.push('');
   lines.push('Checks in the same run: ' + r.models.map((m) => `${m.model}: ours vs PyTorch logits max |diff| ${m.oursVsTorchMaxAbsDiff.toExponential(1)}, ` +
@@ -271,12 +292,14 @@ async function main() {
       const ids = spec.dir === bundledDir
         ? bundledIds(ckpt, Math.min(ckpt.config.n_positions, 1024))
         : Array.from({ length: 1024 }, (_, i) => (i * 7919 + 13) % ckpt.config.vocab_size);
-      const { out, sgemm } = await benchModel(spec, ckpt, ids, limit, tmp);
-      limit ??= sgemm;
+      const r = await benchModel(spec, ckpt, ids, limit, tmp);
+      const out = r.out;
+      limit ??= r.limit;
       results.models.push(out);
       results.backend = out.backend;
     }
-    results.sgemmGflops = limit ?? null;
+    results.sgemmGflops = limit?.wall ?? null;
+    results.sgemmGflopsPerCpu = limit?.perCpu ?? null;
     results.wasmMatmulGflops = wasmMatmulGflops();
     const peer = JSON.parse(python(['-c', 'import torch,json; torch.set_num_threads(2); print(json.dumps([torch.__version__, torch.get_num_threads()]))'], true));
     [results.torch, results.torchThreads] = peer;
