@@ -200,7 +200,7 @@ export class Gpt {
       }
       if (opts.stopAfterLayer !== undefined) return { logits: new Float32Array(0) };
       this.captureResidual(x, L, cap);
-      let logits = new Float32Array(0);
+      let logits: Float32Array = new Float32Array(0); // annotated: with DOM types in scope (test/tsconfig.json) dataSync() widens
       // Never return a typed array from tf.tidy: it walks every element looking for tensors (seconds for [T][V]).
       tf.tidy(() => {
         const h = opts.lastOnly ? tf.slice(x, [Tq - 1, 0], [1, d]) : x; // [Tq or 1, d]
