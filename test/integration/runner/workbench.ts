@@ -82,7 +82,9 @@ export async function openWorkbench(options: WorkbenchOptions): Promise<Workbenc
       observer.observe(document, { childList: true, subtree: true });
     }, developmentOptions);
 
-    await page.goto(`${options.server.url}/?folder=${encodeURIComponent(options.folder)}`, { timeout: 60_000 });
+    // Only the response: on a loaded machine the 11 MB workbench script alone can take a minute to fetch and run.
+    // Callers wait for what they need (.monaco-workbench, the in-host tests' output), each with its own limit.
+    await page.goto(`${options.server.url}/?folder=${encodeURIComponent(options.folder)}`, { waitUntil: 'commit', timeout: 120_000 });
     return { browser, context, page, close: () => browser.close() };
   } catch (error) {
     await browser.close();

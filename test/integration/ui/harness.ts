@@ -84,9 +84,10 @@ export async function startWorkbench(options: StartOptions = {}): Promise<UiWork
     await server.stop();
   };
   try {
-    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    // generous limits: on a busy machine the workbench takes minutes, on an idle one seconds
+    await page.locator('.monaco-workbench').waitFor({ timeout: 180_000 });
     // the explorer lists the workspace once the remote file system answers
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 120_000 });
   } catch (error) {
     await close();
     throw new Error(`the workbench did not become ready: ${error instanceof Error ? error.message : String(error)}\ncode-server log:\n${server.logTail()}`);
@@ -99,7 +100,7 @@ export async function startWorkbench(options: StartOptions = {}): Promise<UiWork
   const openPalette = async (prefix: string, filter: string): Promise<void> => {
     await page.keyboard.press('Escape');
     await page.keyboard.press(prefix === '>' ? 'F1' : 'Control+P');
-    await quickInputBox.waitFor({ state: 'visible', timeout: 10_000 });
+    await quickInputBox.waitFor({ state: 'visible', timeout: 30_000 });
     await quickInputBox.fill(`${prefix}${filter}`);
   };
 
@@ -108,16 +109,23 @@ export async function startWorkbench(options: StartOptions = {}): Promise<UiWork
     server,
     workspace,
     async openFile(name) {
-      await openPalette('', name);
-      await rows.filter({ hasText: name }).first().waitFor({ timeout: 15_000 });
-      await page.keyboard.press('Enter');
-      await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ timeout: 15_000 });
-      await page.locator('.monaco-editor .view-lines .view-line').first().waitFor({ timeout: 15_000 });
+      // A top-level file: double-click it in the explorer (a pinned editor; no file search needed).
+      // Anything else: Quick Open, which searches the workspace with ripgrep.
+      const explorerRow = page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator(`.label-name:text-is("${name}")`) });
+      if (!name.includes('/') && (await explorerRow.count()) > 0) {
+        await explorerRow.first().dblclick();
+      } else {
+        await openPalette('', name);
+        await rows.filter({ hasText: path.basename(name) }).first().waitFor({ timeout: 60_000 });
+        await page.keyboard.press('Enter');
+      }
+      await page.locator('.tabs-container .tab', { hasText: path.basename(name) }).first().waitFor({ timeout: 60_000 });
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').first().waitFor({ timeout: 60_000 });
     },
     async runCommand(title) {
       await openPalette('>', title);
       const row = rows.filter({ has: page.locator('.label-name', { hasText: title }) }).first();
-      await row.waitFor({ timeout: 15_000 }).catch(async () => {
+      await row.waitFor({ timeout: 60_000 }).catch(async () => {
         const shown = await rows.allInnerTexts();
         throw new Error(`command '${title}' is not in the palette; it shows: ${shown.join(' | ') || 'nothing'}`);
       });
