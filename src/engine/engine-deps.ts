@@ -4,18 +4,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadCheckpoint } from './checkpoint';
-import { createOnnxRunner } from './onnx-runner';
+import { createRunner } from './runner-factory';
 import type { EngineDeps, EngineRunner, LogFn } from './session';
-import { createTfjsRunner } from './tfjs-runner';
 
-/** tfjs reports falling back to a slower path in plain words; those lines are warnings. */
+/** The backends report falling back to a slower path in plain words; those lines are warnings. */
 const FALLBACK = /slower|failed|without simd|not found/i;
 
 export const engineDeps: EngineDeps = {
   loadCheckpoint: (dir, opts) => loadCheckpoint(dir, opts),
   async createRunner(ckpt, backend, log: LogFn): Promise<EngineRunner> {
-    if (backend === 'onnxruntime') return createOnnxRunner(ckpt);
-    return createTfjsRunner(ckpt, (msg) => log(FALLBACK.test(msg) ? 'warn' : 'info', msg));
+    return createRunner(ckpt, backend, (msg) => log(FALLBACK.test(msg) ? 'warn' : 'info', msg));
   },
   memory: () => {
     const { numTensors, numBytes } = tf.memory();

@@ -213,10 +213,18 @@ describe('engine client with the real worker', function () {
 
   beforeEach(async () => {
     client = new EngineClient({ workerPath, log: () => undefined });
-    await client.load(model, model === bundled);
+    await client.load(model, model === bundled, 'tfjs'); // the tensor-count test is about tfjs
   });
 
   afterEach(() => client.dispose());
+
+  it('loads with the automatic backend choice and analyses', async () => {
+    const info = await client.load(model, model === bundled, 'auto');
+    assert.match(info.backend, /^(onnxruntime|tfjs-wasm|tfjs-cpu)$/);
+    const trace = await client.analyze('a', 'let x = 1;', { topK: 2, maxTokens: 64, want: { attention: true } });
+    assert.equal(trace.model.backend, info.backend);
+    assert.ok(trace.scores.slice(1).every((s) => s.p !== null && s.p > 0 && s.p <= 1));
+  });
 
   it('analyses, then answers attention detail and logits rows for the last analysis of each document', async () => {
     const info = client.loadedModel;
