@@ -6,6 +6,8 @@
 //   node scripts/build.mjs && node scripts/bench/panel-render.mjs [--tokens 512] [--runs 5]
 // Prints one JSON object. Budget (issue 6): heatmap + grid under 200 ms.
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import { mergeResults } from './_results.mjs';
 
 const require = createRequire(import.meta.url);
 require('../../test/support/register-ts.cjs');
@@ -90,9 +92,23 @@ await closeBrowser();
 
 const median = (k) => [...runs.map((x) => x[k])].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 const round = (x) => Math.round(x * 10) / 10;
-console.log(JSON.stringify({
+const result = {
   tokens: T, layers: L, heads: H, attentionMB: round(bytes.length / 2 ** 20), engineForwardMs: forwardMs,
   runs: RUNS, heatmapPx: runs[0].heatmapPx, thumbnails: runs[0].thumbnails,
   medianMs: { heatmap: round(median('heatmapMs')), grid: round(median('gridMs')), total: round(median('totalMs')), scriptOnly: round(median('scriptMs')), headStatsAfterPaint: round(median('headStatsMs')) },
-  budgetMs: 200, withinBudget: median('totalMs') < 200,
-}, null, 1));
+  budgetMs: 200, withinBudget: median('totalMs') < 200, loadAverage: os.loadavg()[0], cpus: os.cpus().length,
+};
+const m = result.medianMs;
+result.readme = [
+  `Panel rendering in headless Chromium (${T} tokens, ${L} x ${H} heads, median of ${RUNS}; load average ${result.loadAverage.toFixed(1)} on ${result.cpus} cores):`,
+  '',
+  '| step | ms |',
+  '| --- | --- |',
+  `| trace message -> ${T} x ${T} heatmap on screen | ${m.heatmap} |`,
+  `| tab switch -> ${L * H} head thumbnails on screen | ${m.grid} |`,
+  `| both (budget 200 ms) | ${m.total} |`,
+  `| of which script | ${m.scriptOnly} |`,
+  `| exact thumbnails + head summaries, after the paint | ${m.headStatsAfterPaint} |`,
+].join('\n');
+mergeResults('panel', result);
+console.log(JSON.stringify(result, null, 1));
