@@ -13,6 +13,8 @@ import { registerAttentionPanel } from './panel';
 export interface XrayApi extends EditorTestApi {
   /** Milliseconds activate() took. */
   activationMs: number;
+  /** What the panel calls to show a token in the editor. */
+  revealToken(uri: string, tokenIndex: number): void;
 }
 
 export function activate(context: vscode.ExtensionContext): XrayApi {
@@ -49,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): XrayApi {
     decoratedEditors: editor.decoratedEditors,
     shownMessages: editor.shownMessages,
     currentModel: editor.currentModel,
+    revealToken: editor.revealToken,
   };
 }
 

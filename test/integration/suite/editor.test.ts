@@ -83,7 +83,7 @@ describe('editor: commands, decorations and hover in VS Code', function () {
     const doc = editor.document;
     const text = doc.getText();
     const start = text.indexOf('Every evening');
-    const end = text.indexOf('\n\nIn the winter');
+    const end = text.indexOf('lamp room.') + 'lamp room.'.length;
     selectOffsets(editor, start, end);
     const trace = await analyze(editor);
     assert.equal(trace.offset, start);
@@ -147,14 +147,15 @@ describe('editor: commands, decorations and hover in VS Code', function () {
     const editor = await openSample('chinese.txt');
     const doc = editor.document;
     const line = doc.lineAt(0);
-    editor.selection = new vscode.Selection(line.range.start, line.range.end);
+    const sentence = line.text.slice(0, line.text.indexOf('。') + 1);
+    editor.selection = new vscode.Selection(0, 0, 0, sentence.length);
     const trace = await analyze(editor);
-    assert.equal(trace.text, line.text);
+    assert.equal(trace.text, sentence);
     const spans = tokenSpans(trace);
     assert.deepEqual(api.getDecorationRanges(doc.uri.toString())?.tokens, spans);
     // spans tile the line: each starts where the previous ended, and the last ends at the line's end
     spans.forEach(([s], k) => assert.equal(s, k === 0 ? 0 : spans[k - 1][1]));
-    assert.equal(spans[spans.length - 1][1], line.text.length);
+    assert.equal(spans[spans.length - 1][1], sentence.length);
     const k = line.text.indexOf('雪');
     const hover = await hoverText(doc.uri, new vscode.Position(0, k));
     assert.match(hover, /GPT X-Ray/);
@@ -195,7 +196,7 @@ describe('editor: commands, decorations and hover in VS Code', function () {
 
   it('moves to the next and previous surprising token', async () => {
     const editor = await openSample('prose.md');
-    editor.selection = new vscode.Selection(2, 0, 6, 0);
+    editor.selection = new vscode.Selection(2, 0, 4, 0);
     const trace = await analyze(editor);
     const doc = editor.document;
     editor.selection = new vscode.Selection(0, 0, 0, 0);
@@ -213,6 +214,23 @@ describe('editor: commands, decorations and hover in VS Code', function () {
     await vscode.commands.executeCommand('gptXray.clearAnalysis');
     assert.equal(api.getAnalysis(doc.uri.toString()), undefined);
     assert.equal(api.getDecorationRanges(doc.uri.toString()), undefined);
+  });
+
+  it('opens the attention panel at a token and reveals a token the panel asks for', async () => {
+    const editor = await openSample('prose.md');
+    const doc = editor.document;
+    editor.selection = new vscode.Selection(2, 0, 3, 0);
+    const trace = await analyze(editor);
+    const uri = doc.uri.toString();
+    await vscode.commands.executeCommand('gptXray.openPanel', uri, 4);
+    const panelTab = await waitFor('the panel tab', () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('gptXray.attention')),
+    );
+    assert.ok(panelTab);
+    api.revealToken(uri, 7);
+    const t = trace.tokens[7];
+    await waitFor('the token selected', () => doc.offsetAt(editor.selection.start) === trace.offset + t.start && doc.offsetAt(editor.selection.end) === trace.offset + t.end);
+    await vscode.window.tabGroups.close(panelTab);
   });
 
   it('follows the colour mode and decorations settings', async () => {
