@@ -268,6 +268,9 @@ export interface GenerationStepView {
   /** This step's query attention over the context: [n_layer][n_head][t]. */
   attention: Float32Array;
   contextLength: number;
+  /** How many of `candidates` (most probable first) top-k / top-p / greedy left to draw from, and their total p. */
+  kept?: number;
+  keptMass?: number;
 }
 
 export interface GenerationState {
@@ -277,7 +280,11 @@ export interface GenerationState {
   steps: GenerationStepView[];
   settings: SamplingSettings;
   /** The distribution for the next step (not yet taken), recomputed when a control changes. */
-  pending?: { candidates: TopToken[] };
+  pending?: { candidates: TopToken[]; kept?: number; keptMass?: number; attention?: Float32Array; contextLength?: number };
+  /** The model's shape, for the attention layer/head picker. */
+  model?: { name: string; n_layer: number; n_head: number };
+  /** One line about the run: why it stopped, or what went wrong. */
+  note?: string;
 }
 
 export type GenerationAction =
