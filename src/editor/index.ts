@@ -58,7 +58,7 @@ export function registerEditor(context: vscode.ExtensionContext, deps: EditorDep
     new StatusIndicator(analyses),
     registerHover(analyses),
     trackDocuments(analyses, decorations, log),
-    watchSelections(analyzer),
+    watchSelections(analyzer, (editor, selection) => link.isRevealed(editor, selection)),
     registerCommands({ analyses, analyzer, models, notify, link }),
   );
   return {

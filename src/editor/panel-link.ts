@@ -26,6 +26,8 @@ export class PanelLink implements vscode.Disposable {
   private highlightTimer: NodeJS.Timeout | undefined;
   /** The token we just revealed for the panel: its cursor move is not echoed back. */
   private echo: { uri: string; token: number } | undefined;
+  /** The selection revealToken made last, so analyse-on-selection can tell it from the person's. */
+  private revealed: { editor: vscode.TextEditor; selection: vscode.Selection } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -55,11 +57,18 @@ export class PanelLink implements vscode.Disposable {
       const range = this.span(uri, token, editor.document);
       if (!range) return;
       this.echo = { uri, token };
-      editor.selection = new vscode.Selection(range.start, range.end);
+      const selection = new vscode.Selection(range.start, range.end);
+      this.revealed = { editor, selection };
+      editor.selection = selection;
       editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     } catch (e) {
       this.log.warn(`could not reveal token ${token} of ${uri}: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** Whether `selection` is the one revealToken just made in `editor`. */
+  isRevealed(editor: vscode.TextEditor, selection: vscode.Selection): boolean {
+    return this.revealed !== undefined && this.revealed.editor === editor && this.revealed.selection.isEqual(selection);
   }
 
   /** Highlight tokens of `uri` in every visible editor of it for a moment (an empty list clears). */

@@ -8,13 +8,14 @@ import { readSettings } from './settings';
 
 export const SELECTION_DEBOUNCE_MS = 600;
 
-export function watchSelections(analyzer: Analyzer): vscode.Disposable {
+/** `ignore` tells selections the extension made itself (revealing a token for the panel), which are not requests. */
+export function watchSelections(analyzer: Analyzer, ignore: (editor: vscode.TextEditor, selection: vscode.Selection) => boolean): vscode.Disposable {
   let timer: NodeJS.Timeout | undefined;
   const sub = vscode.window.onDidChangeTextEditorSelection((e) => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (e.selections.length !== 1 || e.selections[0].isEmpty) return;
-    if (e.kind === vscode.TextEditorSelectionChangeKind.Command) return; // our own reveals and navigation
+    if (ignore(e.textEditor, e.selections[0])) return;
     if (!readSettings(e.textEditor.document).analyzeOnSelection) return;
     const editor = e.textEditor;
     const selection = e.selections[0];

@@ -260,6 +260,22 @@ describe('editor: commands, decorations and hover in VS Code', function () {
     }
   });
 
+  it('analyses a selection by itself when gptXray.analyzeOnSelection is on (debounced)', async () => {
+    const file = path.join(files, 'on-selection.txt');
+    fs.writeFileSync(file, 'Select me and wait a moment.\nNot this line.\n');
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+    const uri = editor.document.uri.toString();
+    try {
+      await setSetting('analyzeOnSelection', true);
+      editor.selection = new vscode.Selection(0, 0, 0, 5);
+      editor.selection = new vscode.Selection(0, 0, 0, 28); // a second change within the debounce: only this one counts
+      const analysis = await waitFor('the analysis on selection', () => api.getAnalysis(uri), 60_000);
+      assert.equal(analysis.trace.text, 'Select me and wait a moment.');
+    } finally {
+      await setSetting('analyzeOnSelection', undefined);
+    }
+  });
+
   it('analyses at most gptXray.maxTokens and says how many were left out', async () => {
     const editor = await openSample('prose.md');
     editor.selection = new vscode.Selection(0, 0, 0, 0);
