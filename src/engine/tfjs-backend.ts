@@ -6,7 +6,9 @@
  * (development, tests, the benchmark).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// A named binding, not a bare import: the package declares no side effects, so esbuild drops a bare import from the
+// bundles (dist/worker.js, dist/cli.js) and with it the cpu backend's registration.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -59,6 +61,7 @@ export function initTfjs(log: (msg: string) => void = () => undefined, prefer: T
         }
       }
     }
+    log(`tfjs: cpu backend ${version_cpu}`);
     await tf.setBackend('cpu');
     await tf.ready();
     return 'cpu';
