@@ -179,7 +179,8 @@ export type WorkerRequest =
   | { kind: 'analyze'; docKey: string; text: string; topK: number; maxTokens: number; want: TraceRequest }
   | { kind: 'attentionDetail'; docKey: string; layer: number; head: number; query: number }
   | { kind: 'logitsRow'; docKey: string; position: number }
-  | { kind: 'generateStart'; sessionId: string; prompt: string; maxTokens: number }
+  /** topK > 0: each step result carries the topK most likely next tokens with their texts (GenerateStepResult.topk). */
+  | { kind: 'generateStart'; sessionId: string; prompt: string; maxTokens: number; topK?: number }
   | { kind: 'generateStep'; sessionId: string; tokenId: number; topK: number }
   | { kind: 'generateEnd'; sessionId: string }
   | { kind: 'memory' }
@@ -194,6 +195,8 @@ export interface GenerateStepResult {
   /** Number of tokens in context after this step. */
   length: number;
   stepMs: number;
+  /** The topK largest logits with their tokens' texts (p at temperature 1), when the request asked for them. */
+  topk?: TopToken[];
 }
 
 export type WorkerResult =

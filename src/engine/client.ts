@@ -108,8 +108,8 @@ export class EngineClient {
     return (await this.request<'logitsRow'>({ kind: 'logitsRow', docKey, position })).row;
   }
 
-  async generateStart(sessionId: string, prompt: string, maxTokens: number): Promise<{ tokens: TokenSpan[]; step: GenerateStepResult }> {
-    const { tokens, step } = await this.request<'generateStart'>({ kind: 'generateStart', sessionId, prompt, maxTokens });
+  async generateStart(sessionId: string, prompt: string, maxTokens: number, topK = 0): Promise<{ tokens: TokenSpan[]; step: GenerateStepResult }> {
+    const { tokens, step } = await this.request<'generateStart'>({ kind: 'generateStart', sessionId, prompt, maxTokens, ...(topK ? { topK } : {}) });
     return { tokens, step };
   }
 

@@ -6,6 +6,7 @@
 import type { GenerateStepResult, ModelInfo, TokenSpan, Trace, TraceRequest, WorkerRequest, WorkerResult } from '../protocol';
 import type { Checkpoint, GenerationRunner, ModelRunner } from './types';
 import { keepFirstTokens, keepLastTokens } from './long-input';
+import { rowStats } from './trace';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFn = (level: LogLevel, msg: string) => void;
@@ -40,6 +41,7 @@ interface Generation {
   length: number;
   /** UTF-16 length of prompt + generated text, where the next generated token's span starts. */
   textEnd: number;
+  topK: number;
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number): number {
@@ -84,9 +86,9 @@ export class EngineSession {
         return { kind: 'logitsRow', row: { position: req.position, logits: await runner.logitsRow(ids, req.position) } };
       }
       case 'generateStart':
-        return { kind: 'generateStart', ...(await this.generateStart(req.sessionId, req.prompt, req.maxTokens)) };
+        return { kind: 'generateStart', ...(await this.generateStart(req.sessionId, req.prompt, req.maxTokens, req.topK ?? 0)) };
       case 'generateStep':
-        return { kind: 'generateStep', ...(await this.generateStep(req.sessionId, req.tokenId)) };
+        return { kind: 'generateStep', ...(await this.generateStep(req.sessionId, req.tokenId, req.topK)) };
       case 'generateEnd':
         this.generateEnd(req.sessionId);
         return { kind: 'generateEnd' };
@@ -167,10 +169,17 @@ export class EngineSession {
     return { ckpt, runner: runner as GenerationRunner };
   }
 
-  private async generateStart(sessionId: string, prompt: string, maxTokens: number): Promise<{ tokens: TokenSpan[]; step: GenerateStepResult }> {
+  /** Adds the topK candidates with their texts (the host has no tokenizer to name them). */
+  private withTopk(ckpt: Checkpoint, step: GenerateStepResult, topK: number): GenerateStepResult {
+    if (topK === 0) return step;
+    return { ...step, topk: rowStats(step.logits, topK, (id) => ckpt.tokenizer.tokenText(id)).topk };
+  }
+
+  private async generateStart(sessionId: string, prompt: string, maxTokens: number, topK: number): Promise<{ tokens: TokenSpan[]; step: GenerateStepResult }> {
     const { ckpt, runner } = this.generator();
     const nPos = ckpt.config.n_positions;
     checkInt('maxTokens', maxTokens, 0, nPos - 1);
+    checkInt('topK', topK, 0, ckpt.config.vocab_size);
     const all = ckpt.tokenizer.encode(prompt);
     if (all.length === 0) throw new Error('the prompt is empty: generation needs at least one token before the cursor');
     // The runner holds one KV cache: a new session replaces the old one.
@@ -178,17 +187,18 @@ export class EngineSession {
     this.generation = undefined;
     const tokens = keepLastTokens(all, nPos, maxTokens);
     const step = await runner.startGeneration(tokens.map((t) => t.id));
-    this.generation = { sessionId, length: tokens.length, textEnd: prompt.length };
-    return { tokens, step };
+    this.generation = { sessionId, length: tokens.length, textEnd: prompt.length, topK };
+    return { tokens, step: this.withTopk(ckpt, step, topK) };
   }
 
-  private async generateStep(sessionId: string, tokenId: number): Promise<{ token: TokenSpan; step: GenerateStepResult }> {
+  private async generateStep(sessionId: string, tokenId: number, topK: number): Promise<{ token: TokenSpan; step: GenerateStepResult }> {
     const { ckpt, runner } = this.generator();
     const gen = this.generation;
     if (!gen || gen.sessionId !== sessionId) {
       throw new Error(`generation session ${sessionId} is not active (it ended or a newer one replaced it)`);
     }
     checkInt('tokenId', tokenId, 0, ckpt.config.vocab_size - 1);
+    checkInt('topK', topK, 0, ckpt.config.vocab_size);
     if (gen.length >= ckpt.config.n_positions) {
       throw new Error(`the context is full (${ckpt.config.n_positions} tokens): start a new generation`);
     }
@@ -197,7 +207,7 @@ export class EngineSession {
     const token: TokenSpan = { id: tokenId, text, start: gen.textEnd, end: gen.textEnd + text.length };
     gen.length += 1;
     gen.textEnd = token.end;
-    return { token, step };
+    return { token, step: this.withTopk(ckpt, step, topK) };
   }
 
   private generateEnd(sessionId: string): void {
