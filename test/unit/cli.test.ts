@@ -4,9 +4,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BUNDLED_MODEL_DIR, resolveBundledModel } from '../../src/engine/model-resolver';
 import { fakeGpt2Dir, repoRoot } from './repo-root';
 
 const root = repoRoot();
@@ -47,6 +48,25 @@ function parseOk(r: Run): AnalyzeJson {
   assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as AnalyzeJson;
 }
+
+describe('bundled model resolver', () => {
+  it('finds media/models/xray-mini above dist/ in the repository and in an installed extension', () => {
+    const ext = mkdtempSync(path.join(os.tmpdir(), 'xray-ext-'));
+    mkdirSync(path.join(ext, 'dist'));
+    mkdirSync(path.join(ext, BUNDLED_MODEL_DIR), { recursive: true });
+    writeFileSync(path.join(ext, BUNDLED_MODEL_DIR, 'config.json'), '{}');
+    assert.equal(resolveBundledModel(path.join(ext, 'dist'), os.tmpdir()), path.join(ext, BUNDLED_MODEL_DIR));
+    if (existsSync(path.join(root, BUNDLED_MODEL_DIR, 'config.json'))) {
+      assert.equal(resolveBundledModel(path.join(root, 'dist'), os.tmpdir()), path.join(root, BUNDLED_MODEL_DIR));
+      assert.equal(resolveBundledModel(path.join(root, 'src', 'engine'), os.tmpdir()), path.join(root, BUNDLED_MODEL_DIR));
+    }
+  });
+
+  it('says where it looked when there is no bundled model', () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'xray-none-'));
+    assert.throws(() => resolveBundledModel(empty, empty), /bundled model not found: no media.models.xray-mini.config\.json above /);
+  });
+});
 
 describe('CLI', function () {
   this.timeout(120000); // each run is a fresh Node with tfjs: about a second of CPU, more on a busy machine

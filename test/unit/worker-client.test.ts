@@ -170,6 +170,17 @@ describe('engine client with a scripted worker', function () {
   });
 });
 
+describe('engine client module', () => {
+  it('loads no tfjs and no engine code (extension activation stays light)', () => {
+    const root = repoRoot();
+    const script = "require('./src/engine/client'); " +
+      "const loaded = Object.keys(require.cache).filter((k) => /@tensorflow|onnxruntime|[\\\\/]engine[\\\\/](session|gpt|checkpoint)/.test(k)); " +
+      'process.stdout.write(JSON.stringify(loaded));';
+    const out = execFileSync(process.execPath, ['-r', './test/support/register-ts.cjs', '-e', script], { cwd: root, encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), []);
+  });
+});
+
 describe('transfer of typed arrays', () => {
   it('moves whole buffers and copies partial views instead of detaching their buffer', () => {
     const whole = new Float32Array(1000).fill(1);
