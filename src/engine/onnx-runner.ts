@@ -38,11 +38,14 @@ export async function createOnnxRunner(ckpt: Checkpoint, threads: number = os.cp
   return runner;
 }
 
-/** One run's outputs, kept for the next attention-detail or logits-row request on the same ids. */
+/**
+ * What the last run leaves for follow-up requests on the same ids (logits rows, attention detail). Only arrays that
+ * are never handed out: the worker transfers a Trace's arrays to the host, which empties them on this side.
+ */
 interface CachedRun {
   key: string;
-  traced: boolean;
-  out: Outputs;
+  logits: Float32Array;
+  qkv?: Float32Array;
 }
 
 class OnnxRunner implements ModelRunner {
@@ -93,13 +96,16 @@ class OnnxRunner implements ModelRunner {
 
   private async run(ids: number[], v: GraphVariant): Promise<Outputs> {
     this.checkIds(ids);
-    const key = ids.join(',');
-    // A traced run's outputs serve plain requests too.
-    if (this.last && this.last.key === key && (this.last.traced || !v.traced)) return this.last.out;
     const sess = await this.session(v);
     const out = await sess.run({ input_ids: new this.ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [ids.length]) });
-    this.last = { key, traced: v.traced, out };
+    this.last = { key: ids.join(','), logits: floats(out, 'logits'), qkv: v.traced ? floats(out, 'qkv') : undefined };
     return out;
+  }
+
+  /** The last run's logits (and q/k/v when asked) if it ran on exactly these ids. */
+  private cached(ids: number[], needQkv: boolean): CachedRun | undefined {
+    const last = this.last;
+    return last && last.key === ids.join(',') && (!needQkv || last.qkv) ? last : undefined;
   }
 
   /** Logit-lens entries: each residual [T, d] through the lens head; top-k and probabilities only leave the graph. */
@@ -124,10 +130,13 @@ class OnnxRunner implements ModelRunner {
     const { n_layer: L, n_embd: d, vocab_size: V } = this.config;
     const k = Math.max(1, Math.min(Math.floor(topK), V));
     const traced = Boolean(want.attention || want.residuals || want.layerNorm || want.logitLens);
-    const out = await this.run(ids, traced ? VARIANT_TRACED : VARIANT_PLAIN);
+    // A traced request always runs: its arrays are handed out (and may be transferred away) each time.
+    const hit = traced ? undefined : this.cached(ids, false);
+    const out = hit ? undefined : await this.run(ids, traced ? VARIANT_TRACED : VARIANT_PLAIN);
     const T = ids.length;
     const tokenText = (id: number): string => this.ckpt.tokenizer.tokenText(id);
-    const result: ForwardResult = { ...scoreSequence(floats(out, 'logits'), ids, V, k, tokenText), forwardMs: 0 };
+    const logits = hit?.logits ?? floats(out, 'logits');
+    const result: ForwardResult = { ...scoreSequence(logits, ids, V, k, tokenText), forwardMs: 0 };
     if (want.attention) result.attention = floats(out, 'attention');
     if (want.residuals) result.residuals = floats(out, 'residuals');
     if (want.embeddings) result.embeddings = this.embeddings(ids);
@@ -155,7 +164,7 @@ class OnnxRunner implements ModelRunner {
     checkIndex('layer', layer, L);
     checkIndex('head', head, H);
     checkIndex('query', query, T);
-    const qkv = floats(await this.run(ids, VARIANT_TRACED), 'qkv'); // [L, T, 3d]
+    const qkv = this.cached(ids, true)?.qkv ?? floats(await this.run(ids, VARIANT_TRACED), 'qkv'); // [L, T, 3d]
     const hd = d / H;
     const at = (t: number, part: number): Float32Array => {
       const o = (layer * T + t) * 3 * d + part * d + head * hd;
@@ -190,7 +199,8 @@ class OnnxRunner implements ModelRunner {
   async logitsRow(ids: number[], position: number): Promise<Float32Array> {
     checkIndex('position', position, ids.length);
     const V = this.config.vocab_size;
-    return floats(await this.run(ids, VARIANT_PLAIN), 'logits').slice(position * V, (position + 1) * V);
+    const logits = this.cached(ids, false)?.logits ?? floats(await this.run(ids, VARIANT_PLAIN), 'logits');
+    return logits.slice(position * V, (position + 1) * V);
   }
 
   dispose(): void {
@@ -205,8 +215,8 @@ function checkIndex(name: string, value: number, n: number): void {
   if (!Number.isInteger(value) || value < 0 || value >= n) throw new Error(`${name} ${String(value)} is outside [0, ${n})`);
 }
 
-function floats(out: Outputs, name: string): Float32Array {
-  const t = out[name];
+function floats(out: Outputs | undefined, name: string): Float32Array {
+  const t = out?.[name];
   if (!t || !(t.data instanceof Float32Array)) throw new Error(`onnxruntime returned no float output "${name}"`);
   return t.data;
 }

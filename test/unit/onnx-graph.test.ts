@@ -4,6 +4,7 @@
  * here from the GPT-2 equations.
  */
 import * as assert from 'node:assert/strict';
+import { MessageChannel } from 'node:worker_threads';
 import { buildGptOnnx } from '../../src/engine/onnx-graph';
 import { ProtoMessage, encodeVarint } from '../../src/engine/onnx-proto';
 import { createOnnxRunner, loadOnnxRuntime } from '../../src/engine/onnx-runner';
@@ -246,6 +247,28 @@ describe('onnxruntime runner on bad input', function () {
       const trace = await runner.forward(good, { attention: true }, 3);
       assert.equal(trace.attention!.length, 2 * 3 * 3);
       assert.equal(trace.scores.length, 3);
+    } finally {
+      runner.dispose();
+    }
+  });
+
+  it('answers a repeated request in full after the previous Trace\'s arrays were transferred away', async () => {
+    const runner = await createOnnxRunner(tinyCheckpoint(config, false), 1);
+    try {
+      const ids = [4, 1, 9, 2];
+      const want = { attention: true, residuals: true };
+      const first = await runner.forward(ids, want, 3);
+      const { port1, port2 } = new MessageChannel();
+      // What the worker does with a Trace: transfer its buffers to the host, emptying them here.
+      port1.postMessage(first, [first.attention!.buffer as ArrayBuffer, first.residuals!.buffer as ArrayBuffer]);
+      port1.close();
+      port2.close();
+      assert.equal(first.attention!.length, 0);
+      const again = await runner.forward(ids, want, 3);
+      assert.equal(again.attention!.length, 2 * 4 * 4);
+      assert.equal(again.residuals!.length, 2 * 4 * 8);
+      assert.equal((await runner.logitsRow(ids, 3)).length, 10);
+      assert.equal((await runner.attentionDetail(ids, 0, 1, 2)).k.length, 4 * 4);
     } finally {
       runner.dispose();
     }
