@@ -3,7 +3,7 @@
  * the most surprising tokens for the overview ruler and navigation. Free of `vscode`.
  */
 import type { Trace } from '../protocol';
-import { BUCKETS, bucketOf, type Bucket, type ColorMode } from './buckets-logic';
+import { bucketOf, type Bucket, type ColorMode } from './buckets-logic';
 
 export interface Span {
   start: number;
@@ -70,6 +70,3 @@ export function surprisingTokens(trace: Trace): number[] {
     .slice(0, count);
   return top.sort((a, b) => a - b);
 }
-
-/** Every bucket, for callers that iterate over all of them. */
-export { BUCKETS };

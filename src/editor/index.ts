@@ -42,6 +42,8 @@ export interface EditorApi extends EditorTestApi {
   highlightTokens(uri: string, tokenIndices: number[]): void;
   /** Bind the attention panel once it is registered. */
   setPanel(panel: PanelPort): void;
+  /** The chosen model, loaded (Continue From Cursor uses the same model as the analyses). */
+  ensureModel(): Promise<ModelInfo>;
 }
 
 export function registerEditor(context: vscode.ExtensionContext, deps: EditorDeps): EditorApi {
@@ -67,6 +69,7 @@ export function registerEditor(context: vscode.ExtensionContext, deps: EditorDep
     decoratedEditors: (uri) => decorations.decoratedEditors(uri),
     shownMessages: () => notify.shown(),
     currentModel: () => models.current,
+    ensureModel: () => models.ensureLoaded(),
     revealToken: (uri, token) => void link.revealToken(uri, token),
     highlightTokens: (uri, tokens) => link.highlightTokens(uri, tokens),
     setPanel: (panel) => {
