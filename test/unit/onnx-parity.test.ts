@@ -4,11 +4,14 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { createOnnxRunner } from '../../src/engine/onnx-runner';
 import { createTfjsRunner } from '../../src/engine/tfjs-runner';
 import type { Checkpoint, ModelRunner } from '../../src/engine/types';
 import type { TraceRequest } from '../../src/protocol';
-import { PARITY_DIR, array, checkpointWithoutTokenizer, maxAbsDiff, readReference, type Reference } from './parity-fixtures';
+import { PARITY_DIR, array, checkpointWithoutTokenizer, exists, maxAbsDiff, readReference, sha256File, type Reference } from './parity-fixtures';
+import { fakeGpt2Dir, repoRoot } from './repo-root';
 
 const LOGIT_TOL = 1e-4;
 const ATTN_TOL = 1e-5;
@@ -116,5 +119,48 @@ describe('onnxruntime GPT vs the PyTorch reference and the tfjs backend', functi
     assert.equal(trace.layerNorm, undefined);
     assert.equal(trace.logitLens, undefined);
     assert.equal(trace.scores.length, 10);
+  });
+});
+
+/** Logits at the stored positions (1e-4) and attention (1e-5) against one PyTorch reference. */
+async function checkAgainst(runner: ModelRunner, ref: Reference): Promise<void> {
+  const V = ref.config.vocab_size;
+  const logits = array(ref, 'logits');
+  for (const [j, pos] of ref.positions.entries()) {
+    const diff = maxAbsDiff(await runner.logitsRow(ref.ids, pos), logits.subarray(j * V, (j + 1) * V));
+    assert.ok(diff <= LOGIT_TOL, `${ref.label}: logits at ${pos} differ from PyTorch by ${diff}`);
+  }
+  const trace = await runner.forward(ref.ids, { attention: true }, 5);
+  assert.ok(maxAbsDiff(trace.attention!, array(ref, 'attention')) <= ATTN_TOL, `${ref.label}: attention`);
+}
+
+describe('onnxruntime GPT on real checkpoints vs the PyTorch reference', function () {
+  this.timeout(30_000);
+
+  it('fake_gpt2 (a real save_pretrained output)', async function () {
+    const src = fakeGpt2Dir();
+    const fixture = path.join(PARITY_DIR(), 'fake_gpt2', 'reference');
+    if (!src || !exists(fixture)) this.skip();
+    const runner = await createOnnxRunner(await loadCheckpoint(src!));
+    try {
+      await checkAgainst(runner, readReference(fixture));
+    } finally {
+      runner.dispose();
+    }
+  });
+
+  it('the bundled model on english, code and chinese', async function () {
+    const model = path.join(repoRoot(), 'media', 'models', 'xray-mini');
+    const fixtures = path.join(PARITY_DIR(), 'xray-mini');
+    const shaFile = path.join(fixtures, 'model.sha256');
+    // Fixtures are made for one exact model file; a retrained model waits for scripts/reference/make-fixtures.sh.
+    if (!exists(path.join(model, 'model.safetensors')) || !exists(shaFile)) this.skip();
+    if (sha256File(path.join(model, 'model.safetensors')) !== readFileSync(shaFile, 'utf8').trim()) this.skip();
+    const runner = await createOnnxRunner(await loadCheckpoint(model, { bundled: true }));
+    try {
+      for (const text of ['english', 'code', 'chinese']) await checkAgainst(runner, readReference(path.join(fixtures, text)));
+    } finally {
+      runner.dispose();
+    }
   });
 });
