@@ -10,7 +10,7 @@
 // apart (the "scoring" column), so the model's share is visible. PyTorch computes the logits only.
 // The PyTorch peer gets OPENBLAS_CORETYPE for its process alone (TRAINING.md) and 2 threads.
 // `--quick`: bundled model only, few rounds. `--skip-gpt2`: bundled model only. `--model DIR --tokens 64,256`: that
-// folder alone. Results: bench/results.json key "fastpath".
+// folder alone. `--gpt2-tokens 128,512`: GPT-2 small at these lengths only. Results: bench/results.json key "fastpath".
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -154,7 +154,9 @@ try {
       const p = spawn(PY, [PEER, 'make', dir], { stdio: 'inherit' });
       p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`make exited ${code}`))));
     });
-    result.models.push(await benchModel('gpt2-small-random', dir, [128, 512, 1024], [5, 3, 2], tmp));
+    // Rounds per length: fewer where tfjs takes tens of seconds per forward.
+    const lengths = (argOf('--gpt2-tokens') ?? '128,512,1024').split(',').map(Number);
+    result.models.push(await benchModel('gpt2-small-random', dir, lengths, lengths.map((n) => (n <= 128 ? 5 : n <= 512 ? 3 : 2)), tmp));
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
