@@ -28,6 +28,10 @@ const configs = [
   ...(existsSync('webview/main.ts')
     ? [{ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' }]
     : []),
+  // The Continue From Cursor panel's own webview.
+  ...(existsSync('webview/continuation-main.ts')
+    ? [{ ...common, entryPoints: ['webview/continuation-main.ts'], outfile: 'dist/continuation.js', platform: 'browser', format: 'iife', target: 'es2022' }]
+    : []),
 ];
 
 // tfjs's wasm backend loads its .wasm binaries at run time; src/engine/tfjs-backend.ts looks for them in dist/

@@ -9,6 +9,8 @@ import { registerEditor, type EditorTestApi } from './editor';
 import { EngineClient } from './engine/client';
 import { BUNDLED_MODEL_DIR } from './engine/model-resolver';
 import { registerAttentionPanel } from './panel';
+import { registerContinueFromCursor } from './editor/continue-from-cursor';
+import { disposeContinuationPanel, showContinuation } from './panel/continuation-panel';
 
 export interface XrayApi extends EditorTestApi {
   /** Milliseconds activate() took. */
@@ -41,6 +43,14 @@ export function activate(context: vscode.ExtensionContext): XrayApi {
     highlightTokens: (uri, tokens) => editor.highlightTokens(uri, tokens),
   });
   editor.setPanel(panel);
+  context.subscriptions.push(
+    registerContinueFromCursor({
+      ensureModel: () => editor.ensureModel(),
+      open: (args) => showContinuation(context.extensionUri, { ...args, engine: client, log }),
+      log,
+    }),
+    { dispose: disposeContinuationPanel },
+  );
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
