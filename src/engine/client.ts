@@ -84,6 +84,7 @@ export class EngineClient {
     this.model = undefined;
     this.lastLoad = undefined;
     const { model } = await this.request<'load'>({ kind: 'load', ...args }, undefined, true);
+    this.reloading = undefined; // a failed reload no longer matters: this model replaced it
     this.lastLoad = args;
     this.model = model;
     return model;
@@ -203,15 +204,18 @@ export class EngineClient {
     const last = this.lastLoad;
     if (last) {
       this.options.log('info', `engine worker restarted; reloading ${last.modelPath}`);
-      this.reloading = this.request<'load'>({ kind: 'load', ...last }, undefined, true).then(
+      const reload: Promise<void> = this.request<'load'>({ kind: 'load', ...last }, undefined, true).then(
         ({ model }) => { this.model = model; },
         (err: Error) => {
           this.lastLoad = undefined;
           this.model = undefined;
+          // Requests already waiting get this error; later ones go to the worker, which says no model is loaded.
+          if (this.reloading === reload) this.reloading = undefined;
           throw new Error(`engine worker restarted but reloading ${last.modelPath} failed: ${err.message}`);
         },
       );
-      this.reloading.catch(() => undefined); // awaited by each request; not unhandled here
+      this.reloading = reload;
+      reload.catch(() => undefined); // awaited by each request; not unhandled here
     }
     return worker;
   }

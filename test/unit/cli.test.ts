@@ -78,7 +78,8 @@ describe('CLI', function () {
   let modelArgs: string[] = [];
 
   before(function () {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'ignore' });
+    this.timeout(180000); // the build, on a machine shared with training
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe' });
     writeFileSync(sampleFile, sample);
     writeFileSync(path.join(tmp, 'empty.txt'), '');
     if (!bundled) {
