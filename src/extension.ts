@@ -8,7 +8,7 @@ import { Analyses } from './analyses';
 import { registerEditor, type EditorTestApi } from './editor';
 import { EngineClient } from './engine/client';
 import { BUNDLED_MODEL_DIR } from './engine/model-resolver';
-import { registerAttentionPanel } from './panel';
+import { registerAttentionPanel, VIEW_TYPE } from './panel';
 import { registerContinueFromCursor } from './editor/continue-from-cursor';
 import { disposeContinuationPanel, showContinuation } from './panel/continuation-panel';
 
@@ -34,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): XrayApi {
     engine: client,
     log,
     bundledModelPath: path.join(context.extensionPath, BUNDLED_MODEL_DIR),
+    panelViewType: VIEW_TYPE,
   });
   const panel = registerAttentionPanel(context, {
     analyses,

@@ -10,7 +10,15 @@ export const MAX_CHARS = 1_000_000;
 /** 'command': the person asked, so every problem is shown; 'selection': analyse-on-selection, quiet. */
 export type AnalyzeTrigger = 'command' | 'selection';
 
-/** What to trace besides the scores: everything the panel draws, unless the attention tensors would be huge. */
+/** What the hover and the colours need: the scores alone (the fastest request). */
+export const HOVER_ONLY: TraceRequest = {};
+
+/** Whether a trace already carries what the panel draws (so opening the panel need not ask again). */
+export function hasPanelData(trace: { attention?: unknown; embeddings?: unknown; layerNorm?: unknown }): boolean {
+  return trace.embeddings !== undefined && trace.layerNorm !== undefined;
+}
+
+/** What the panel draws besides the scores: everything, unless the attention or residual tensors would be huge. */
 export function wantFor(model: ModelInfo, tokens: number): TraceRequest {
   const c = model.config;
   const attentionFloats = c.n_layer * c.n_head * tokens * tokens;

@@ -62,7 +62,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
         notify.error('GPT X-Ray: the attention panel is not available in this build.');
         return;
       }
+      const target = typeof uri === 'string' ? uri : vscode.window.activeTextEditor?.document.uri.toString();
       link.panel.show(typeof uri === 'string' ? uri : undefined, Number.isInteger(token) ? (token as number) : undefined);
+      if (target) return analyzer.completeForPanel(target);
+      return undefined;
     }),
     vscode.commands.registerCommand('gptXray.chooseModel', (arg?: ChooseModelArg) => chooseModelCommand(models, notify, arg)),
     vscode.commands.registerCommand('gptXray.nextSurprisingToken', () => navigate(deps, 1)),

@@ -24,6 +24,8 @@ export interface EditorDeps {
   log: vscode.LogOutputChannel;
   /** Folder of the model that ships with the extension. */
   bundledModelPath: string;
+  /** View type of the attention panel (src/panel VIEW_TYPE): while one is open, analyses carry its data. */
+  panelViewType: string;
 }
 
 /** What the integration tests read through the extension's exports. */
@@ -50,7 +52,7 @@ export function registerEditor(context: vscode.ExtensionContext, deps: EditorDep
   const { analyses, engine, log } = deps;
   const notify = new Notifier(log);
   const models = new ModelService(engine, context.workspaceState, deps.bundledModelPath, log, notify);
-  const analyzer = new Analyzer(engine, models, analyses, log, notify);
+  const analyzer = new Analyzer(engine, models, analyses, log, notify, () => PanelLink.panelOpen(deps.panelViewType));
   const decorations = new DecorationController(analyses);
   const link = new PanelLink(analyses, log);
   context.subscriptions.push(

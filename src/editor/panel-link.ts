@@ -66,6 +66,13 @@ export class PanelLink implements vscode.Disposable {
     }
   }
 
+  /** Whether an attention panel is open in any editor group (its tab's view type carries VIEW_TYPE). */
+  static panelOpen(viewType: string): boolean {
+    return vscode.window.tabGroups.all.some((g) =>
+      g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(viewType)),
+    );
+  }
+
   /** Whether `selection` is the one revealToken just made in `editor`. */
   isRevealed(editor: vscode.TextEditor, selection: vscode.Selection): boolean {
     return this.revealed !== undefined && this.revealed.editor === editor && this.revealed.selection.isEqual(selection);

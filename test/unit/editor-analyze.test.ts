@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { MAX_CHARS, refusal, wantFor } from '../../src/editor/analyze-logic';
+import { HOVER_ONLY, MAX_CHARS, hasPanelData, refusal, wantFor } from '../../src/editor/analyze-logic';
 import { makeTrace } from './editor-trace-fixture';
 
 describe('editor: what Analyze Selection refuses and asks for', () => {
@@ -18,5 +18,12 @@ describe('editor: what Analyze Selection refuses and asks for', () => {
     assert.equal(wantFor(gpt2, 256).attention, true, '12·12·256² floats = 36 MB is fine');
     assert.equal(wantFor(gpt2, 1024).attention, false, '12·12·1024² floats = 604 MB is not');
     assert.equal(wantFor(gpt2, 1024).residuals, false);
+  });
+
+  it('asks for the scores alone while the panel is closed, and knows when a trace lacks the panel data', () => {
+    assert.deepEqual(HOVER_ONLY, {});
+    const t = makeTrace(['a', 'b'], [null, 1]);
+    assert.equal(hasPanelData(t), false);
+    assert.equal(hasPanelData({ ...t, embeddings: { wte: new Float32Array(4), wpe: new Float32Array(4) }, layerNorm: [] }), true);
   });
 });

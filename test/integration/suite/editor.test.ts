@@ -222,7 +222,12 @@ describe('editor: commands, decorations and hover in VS Code', function () {
     editor.selection = new vscode.Selection(2, 0, 3, 0);
     const trace = await analyze(editor);
     const uri = doc.uri.toString();
+    assert.equal(trace.attention, undefined, 'with the panel closed only the scores are traced');
     await vscode.commands.executeCommand('gptXray.openPanel', uri, 4);
+    const full = api.getAnalysis(uri)?.trace;
+    assert.ok(full?.attention && full.embeddings, 'opening the panel completes the analysis with what it draws');
+    assert.equal(full.offset, trace.offset);
+    assert.deepEqual(full.tokens, trace.tokens);
     const panelTab = await waitFor('the panel tab', () =>
       vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('gptXray.attention')),
     );
