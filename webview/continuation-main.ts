@@ -5,6 +5,8 @@
  */
 import type { GenerationState, HostToWebview, WebviewToHost } from '../src/protocol';
 import { createContinuation } from './views/continuation';
+// esbuild writes this (with the panel's style.css it imports) to dist/continuation.css, which the .vsix ships.
+import './continuation.css';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;

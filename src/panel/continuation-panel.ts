@@ -120,7 +120,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
     cspSource: webview.cspSource,
     nonce: makeNonce((n) => randomBytes(n)),
     scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'continuation.js')).toString(),
-    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'webview', 'continuation.css')).toString(),
+    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'continuation.css')).toString(),
   });
 }
 
@@ -130,7 +130,7 @@ export function showContinuation(extensionUri: vscode.Uri, req: ContinuationRequ
     const panel = vscode.window.createWebviewPanel(CONTINUATION_VIEW_TYPE, 'GPT X-Ray: Continue', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
       enableScripts: true,
       retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'webview')],
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
     });
     const run = new ContinuationRun(panel, req);
     const entry = { panel, run };
