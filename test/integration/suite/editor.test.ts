@@ -43,7 +43,7 @@ let extension: vscode.Extension<XrayApi>;
 let files: string;
 
 describe('editor: commands, decorations and hover in VS Code', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
 
   before(async function () {
     ({ api, extension } = await xray());
@@ -329,7 +329,7 @@ describe('editor: commands, decorations and hover in VS Code', function () {
 });
 
 describe('editor: Choose Model', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
 
   before(async () => {
     ({ api, extension } = await xray());
