@@ -1,0 +1,80 @@
+// The attention panel in the real workbench (code-server in Chromium), as a person uses it: analyse a line,
+// open the panel from the palette, find the heatmap inside the webview frame, click a token there and see the
+// editor's selection move onto that token.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../runner/code-server';
+import { startWorkbench, type UiWorkbench } from './harness';
+
+const FAKE_GPT2 = path.resolve(repoRoot, '../shared/fixtures/fake_gpt2');
+const bundledPresent = fs.existsSync(path.join(repoRoot, 'media/models/xray-mini/config.json'));
+
+describe('attention panel in the real workbench', function () {
+  this.timeout(600_000);
+  let wb: UiWorkbench;
+
+  before(async function () {
+    if (!bundledPresent && !fs.existsSync(FAKE_GPT2)) {
+      console.log('    skipped: neither the bundled model nor ../shared/fixtures/fake_gpt2 is present');
+      this.skip();
+    }
+    wb = await startWorkbench({ settings: bundledPresent ? {} : { 'gptXray.modelPath': FAKE_GPT2 } });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) console.log(`    screenshot: ${path.relative(repoRoot, await wb.screenshot('panel-failure'))}`);
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('opens after Analyze, draws the heatmap in its webview, and a click on a token selects it in the editor', async () => {
+    const { page } = wb;
+    const t0 = Date.now();
+    const step = (what: string) => console.log(`    ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+    await wb.openFile('example.ts');
+    // Go to the line by number (a click can race the editor's layout on a busy machine).
+    const lineNumber = fs.readFileSync(path.join(wb.workspace, 'example.ts'), 'utf8').split('\n').findIndex((l) => l.includes('Euclidean distance')) + 1;
+    assert.ok(lineNumber > 0, 'the sample has the line');
+    await wb.editorLines().first().waitFor();
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget .quick-input-box input').waitFor();
+    await page.keyboard.type(String(lineNumber));
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    step('line selected');
+    await wb.runCommand('GPT X-Ray: Analyze Selection');
+    await page.locator('.statusbar-item', { hasText: 'bits/token' }).first().waitFor({ timeout: 240_000 });
+
+    step('analysed');
+    await wb.runCommand('GPT X-Ray: Open Attention Panel');
+    const frame = wb.webview();
+    const heatmap = frame.locator('.view-attention canvas.matrix-canvas');
+    await heatmap.waitFor({ timeout: 180_000 });
+    step('heatmap drawn in the webview');
+    const tokens = frame.locator('.tokens span.tok');
+    const count = await tokens.count();
+    assert.ok(count >= 5, `the panel shows the analysed tokens (${count})`);
+    const size = await heatmap.evaluate((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
+    assert.equal(size[0], size[1]);
+    assert.equal(size[0] % count, 0, 'one square cell per token pair');
+
+    // Click the fourth token; the editor selects exactly its span (the status bar counts the selected characters).
+    const target = tokens.nth(3);
+    const label = (await target.getAttribute('aria-label')) ?? '';
+    const text = /^token 3 "(.*)"/s.exec(label)?.[1];
+    assert.ok(text !== undefined && text.length > 0, label);
+    await target.click();
+    step('token clicked');
+    const selection = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first();
+    await selection.waitFor({ timeout: 20_000 });
+    const status = await selection.innerText();
+    assert.match(status, new RegExp(`\\(${text.length} selected\\)`), `status bar: ${status}`);
+    const shot = await wb.screenshot('panel-after-analyze');
+    console.log(`    screenshot: ${path.relative(repoRoot, shot)}`);
+    assert.deepEqual(wb.pageErrors().filter((e) => /x-?ray|webview\.js/i.test(e)), []);
+  });
+});
