@@ -33,7 +33,7 @@ function parseArgs(argv: string[]): LaunchArgs {
 
 /** Workbench chatter on a closed network that says nothing about the tests. */
 const workbenchNoise = /^(Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|\[Service Worker\]|ChatSessionStore:)/;
-const timeoutS = Number(process.env.XRAY_INTEGRATION_TIMEOUT_S ?? 600);
+const timeoutS = Number(process.env.XRAY_INTEGRATION_TIMEOUT_S ?? 1500);
 const firstOutputTimeoutS = Number(process.env.XRAY_INTEGRATION_START_TIMEOUT_S ?? 300);
 
 async function main(): Promise<number> {
