@@ -51,9 +51,11 @@ describe('Continue From Cursor in VS Code', function () {
     assert.equal(state.steps.length, 6);
     assert.equal(state.prompt, BEFORE, 'the prompt is the text before the cursor');
     assert.equal(doc.getText(), original, 'nothing is written before Insert');
-    const panelOpen = vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) =>
-      t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('gptXray.continuation'));
-    assert.ok(panelOpen, 'the continuation panel is open');
+    const kinds = (): string[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .map((t) => (t.input instanceof vscode.TabInputWebview ? `webview:${t.input.viewType}` : t.label));
+    const isPanel = (k: string): boolean => k.startsWith('webview:') && k.endsWith('gptXray.continuation');
+    await waitFor('the continuation panel', () => kinds().some(isPanel), 15_000).catch(() => undefined);
+    assert.ok(kinds().some(isPanel), `the continuation panel is open (tabs: ${kinds().join(', ')})`);
 
     const shown = state.steps.map((s) => s.token.text).join('');
     assert.equal(handle.text(), shown);
