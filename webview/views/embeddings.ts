@@ -97,9 +97,9 @@ export function createEmbeddings(element: HTMLElement, actions: PanelActions): V
         caption.textContent = `${what}: ${T} tokens × ${d} dimensions projected on their first two principal components (${fmt(explained[0] * 100, 1)}% and ${fmt((explained[1] ?? 0) * 100, 1)}% of the variance).`;
         const [x0, x1] = extent(points, (p) => p[0]) as [number, number];
         const [y0, y1] = extent(points, (p) => p[1]) as [number, number];
-        const sx = scaleLinear().domain([x0, x1 === x0 ? x0 + 1 : x1]).range([PAD, SIZE - PAD]);
+        const sx = scaleLinear().domain([x0, x1 === x0 ? x0 + 1 : x1]).range([PAD, SIZE - PAD - 48]); // room for labels
         const sy = scaleLinear().domain([y0, y1 === y0 ? y0 + 1 : y1]).range([SIZE - PAD, PAD]);
-        const labelEvery = Math.max(1, Math.ceil(T / 40));
+        const labelEvery = Math.max(1, Math.ceil(T / 64));
         const g = svg.selectAll<SVGGElement, number>('g.pt').data(points.map((_p, i) => i), (i) => String(i))
           .join((e) => {
             const gg = e.append('g').attr('class', 'pt');

@@ -57,7 +57,7 @@ export function createLineChart(element: HTMLElement, testId: string): { draw(sp
         .attr('class', (s) => `legend ${s.cls}`).attr('x', W - M.right + 8).attr('y', (_s, i) => M.top + 10 + i * 16).text((s) => s.name);
       const mk = spec.markers;
       plot.selectAll<SVGPathElement, [number, number]>('path.marker').data(mk?.points ?? []).join('path')
-        .attr('class', `marker ${mk?.cls ?? ''}`).attr('d', 'M-4,-4L4,4M-4,4L4,-4').attr('transform', (p) => `translate(${x(p[0])},${y(p[1])})`);
+        .attr('class', `marker ${mk?.cls ?? ''}`).attr('d', (mk?.points.length ?? 0) > 100 ? 'M-2,-2L2,2M-2,2L2,-2' : 'M-4,-4L4,4M-4,4L4,-4').attr('transform', (p) => `translate(${x(p[0])},${y(p[1])})`);
       plot.selectAll('text.marker-legend').data(mk && mk.points.length ? [mk] : []).join('text')
         .attr('class', `marker-legend legend ${mk?.cls ?? ''}`).attr('x', W - M.right + 8).attr('y', M.top + 10 + spec.series.length * 16).text((d) => `× ${d.name} (${d.points.length})`);
       const hl = spec.hline ? [spec.hline] : [];
