@@ -112,7 +112,8 @@ export async function startWorkbench(options: StartOptions = {}): Promise<UiWork
       // A top-level file: double-click it in the explorer (a pinned editor; no file search needed).
       // Anything else: Quick Open, which searches the workspace with ripgrep.
       const explorerRow = page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator(`.label-name:text-is("${name}")`) });
-      if (!name.includes('/') && (await explorerRow.count()) > 0) {
+      const inExplorer = !name.includes('/') && (await explorerRow.first().waitFor({ timeout: 60_000 }).then(() => true, () => false));
+      if (inExplorer) {
         await explorerRow.first().dblclick();
       } else {
         await openPalette('', name);

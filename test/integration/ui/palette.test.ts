@@ -40,7 +40,7 @@ describe('command palette in the real workbench', function () {
   it('runs "GPT X-Ray: Choose Model…" from the palette and shows its model picker', async () => {
     await wb.runCommand('GPT X-Ray: Choose Model…');
     const picker = wb.page.locator('.quick-input-widget');
-    await picker.locator('.quick-input-title', { hasText: 'GPT X-Ray: Choose Model' }).waitFor({ timeout: 30_000 });
+    await picker.locator('.quick-input-title', { hasText: 'GPT X-Ray: Choose Model' }).waitFor({ timeout: 90_000 });
     const items = await picker.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
     assert.ok(items.some((i) => i.includes('Bundled model')), `picker items: ${items.join(' | ')}`);
     const shot = await wb.screenshot('palette-choose-model');
