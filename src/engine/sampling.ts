@@ -8,9 +8,10 @@
  *   top-k (k > 0) keeps the k most probable tokens (equal logits: lower id first), renormalised;
  *   top-p keeps the smallest most-probable prefix of what top-k left whose probability sums to >= topP, renormalised;
  *   greedy keeps only the arg-max and ignores the rest.
- * One uniform number u in [0, 1) picks the token by inverse CDF over the kept tokens, most probable first.
+ * One uniform number u in [0, 1) picks the token by inverse CDF over the kept tokens, most probable first (in
+ * vocabulary order when neither top-k nor top-p cuts anything: no sort of a 50k vocabulary per step).
  */
-import { logSumExp, topK as topKOf } from './trace';
+import { topK as topKOf } from './trace';
 
 export interface SamplingOptions {
   greedy: boolean;
@@ -69,27 +70,59 @@ export function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
-/** Every id sorted by logit, largest first; equal logits keep the lower id first (as trace.ts topK does). */
-function sortedIds(row: ArrayLike<number>): number[] {
-  const ids = Array.from({ length: row.length }, (_v, i) => i);
-  ids.sort((a, b) => (row[b] - row[a]) || (a - b));
-  return ids;
+/** softmax(row / T) over the whole row, in doubles: one exp per entry. */
+export function probabilities(row: ArrayLike<number>, temperature: number): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
+  const p = new Float64Array(row.length);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += p[i] = Math.exp((row[i] - max) / temperature);
+  for (let i = 0; i < row.length; i++) p[i] /= sum;
+  return p;
 }
 
-/** What top-k, top-p and greedy leave of a logits row (see the file comment for the definitions). */
-export function keptTokens(row: ArrayLike<number>, o: SamplingOptions): KeptTokens {
+/** Ids sorted by probability, largest first; equal values keep the lower id first (as trace.ts topK does). */
+function sortIds(ids: number[], p: Float64Array): number[] {
+  return ids.sort((a, b) => (p[b] - p[a]) || (a - b));
+}
+
+/**
+ * The most probable ids whose probabilities sum to at least `mass`, sorted: a superset of the nucleus that needs no
+ * sort of the whole vocabulary. A bisection on the probability threshold finds the largest t with sum(p >= t) >= mass.
+ */
+function headReaching(p: Float64Array, mass: number): number[] {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < p.length; i++) if (p[i] > hi) hi = p[i];
+  for (let iter = 0; iter < 60 && hi - lo > 1e-300; iter++) {
+    const mid = (lo + hi) / 2;
+    let s = 0;
+    for (let i = 0; i < p.length; i++) if (p[i] >= mid) s += p[i];
+    if (s >= mass) lo = mid;
+    else hi = mid;
+  }
+  const ids: number[] = [];
+  for (let i = 0; i < p.length; i++) if (p[i] >= lo) ids.push(i);
+  return sortIds(ids, p);
+}
+
+/**
+ * What top-k, top-p and greedy leave of a logits row (see the file comment for the definitions). With neither top-k
+ * nor top-p every token stays, in vocabulary order. `probs` = probabilities(row, T) when the caller has them.
+ */
+export function keptTokens(row: ArrayLike<number>, o: SamplingOptions, probs?: Float64Array): KeptTokens {
   checkSamplingOptions(o, row.length);
-  const T = o.temperature;
-  const lse = logSumExp(Float64Array.from(row as ArrayLike<number>, (x) => x / T));
-  const pT = (id: number): number => Math.exp(row[id] / T - lse);
+  const pT = probs ?? probabilities(row, o.temperature);
   if (o.greedy) {
     const id = argmax(row);
-    return { ids: [id], probs: [1], mass: pT(id) };
+    return { ids: [id], probs: [1], mass: pT[id] };
   }
+  const limitK = o.topK > 0 && o.topK < row.length;
+  if (!limitK && o.topP >= 1) return { ids: Array.from({ length: row.length }, (_v, i) => i), probs: Array.from(pT), mass: 1 };
   // Ordering by logit is ordering by probability: T > 0 keeps the order.
-  const order = o.topK > 0 && o.topK < row.length ? topKOf(row, o.topK).ids : sortedIds(row);
-  const p = order.map(pT);
-  const kSum = p.reduce((a, b) => a + b, 0);
+  const order = limitK ? topKOf(row, o.topK).ids : headReaching(pT, o.topP);
+  const p = order.map((id) => pT[id]);
+  const kSum = limitK ? p.reduce((a, b) => a + b, 0) : 1;
   let n = p.length;
   if (o.topP < 1) {
     let cum = 0;

@@ -12,8 +12,8 @@
 import type {
   GenerateStepResult, GenerationAction, GenerationState, GenerationStepView, ModelConfig, SamplingSettings, TokenSpan, TopToken,
 } from '../protocol';
-import { argmax, keptTokens, pick, stepUniform } from '../engine/sampling';
-import { logSumExp, rankOf } from '../engine/trace';
+import { argmax, keptTokens, pick, probabilities, stepUniform } from '../engine/sampling';
+import { rankOf } from '../engine/trace';
 
 /** How many candidates each step shows (the largest logits, named by the engine). */
 export const CANDIDATES = 12;
@@ -39,6 +39,8 @@ interface Pending {
   /** Tokens in context (the query's position + 1). */
   length: number;
   topk: TopToken[];
+  /** softmax(logits / T) for the temperature last asked (one exp pass over the vocabulary, reused). */
+  probs?: { temperature: number; p: Float64Array };
 }
 
 /** A candidate list at the settings' temperature, with how many of them the sampler may draw. */
@@ -196,21 +198,20 @@ export class ContinuationController {
   private async stepOnce(): Promise<void> {
     const p = this.requireStep();
     const s = this.settings;
-    const id = s.greedy ? argmax(p.logits) : pick(keptTokens(p.logits, s), stepUniform(s.seed, this.steps.length));
+    const id = s.greedy ? argmax(p.logits) : pick(keptTokens(p.logits, s, this.probs(p)), stepUniform(s.seed, this.steps.length));
     await this.take(p, id);
   }
 
   /** Record `id` as the next step of the continuation and advance the engine by it. */
   private async take(p: Pending, id: number): Promise<void> {
     const dist = this.distribution(p);
-    const T = this.settings.temperature;
-    const lse = logSumExp(Float64Array.from(p.logits, (x) => x / T));
+    const probs = this.probs(p);
     const { token, step } = await this.engine.generateStep(this.sessionId, id, CANDIDATES);
     this.steps.push({
       token,
       candidates: dist.candidates,
       rank: rankOf(p.logits, id),
-      p: Math.exp(p.logits[id] / T - lse),
+      p: probs[id],
       attention: p.attention,
       contextLength: p.length,
       kept: dist.kept,
@@ -248,12 +249,17 @@ export class ContinuationController {
     this.publish();
   }
 
+  private probs(p: Pending): Float64Array {
+    const T = this.settings.temperature;
+    if (p.probs?.temperature !== T) p.probs = { temperature: T, p: probabilities(p.logits, T) };
+    return p.probs.p;
+  }
+
   private distribution(p: Pending): Distribution {
     const s = this.settings;
-    const T = s.temperature;
-    const lse = logSumExp(Float64Array.from(p.logits, (x) => x / T));
-    const candidates = p.topk.map((c) => ({ ...c, p: Math.exp(c.logit / T - lse) }));
-    const kept = keptTokens(p.logits, s);
+    const probs = this.probs(p);
+    const candidates = p.topk.map((c) => ({ ...c, p: probs[c.id] }));
+    const kept = keptTokens(p.logits, s, probs);
     const ids = new Set(kept.ids);
     return { candidates, kept: candidates.filter((c) => ids.has(c.id)).length, keptMass: kept.mass };
   }
