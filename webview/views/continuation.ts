@@ -55,10 +55,12 @@ export function createContinuation(element: HTMLElement, post: (a: GenerationAct
   let layer = 0;
   let head = -1;
 
-  const settings = (): SamplingSettings => state!.settings;
+  /** The settings as this view last set them: quick successive changes build on each other, not on a stale echo. */
+  let local: SamplingSettings | undefined;
   const send = (change: Partial<SamplingSettings>): void => {
-    if (!state) return;
-    post({ action: 'settings', settings: { ...settings(), ...change } });
+    if (!local) return;
+    local = { ...local, ...change };
+    post({ action: 'settings', settings: local });
   };
 
   const bar = element.appendChild(document.createElement('div'));
@@ -255,6 +257,7 @@ export function createContinuation(element: HTMLElement, post: (a: GenerationAct
   return {
     update(next) {
       state = next;
+      local ??= { ...next.settings };
       draw();
     },
     dispose() {
