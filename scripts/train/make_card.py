@@ -79,6 +79,8 @@ w(f"- time in training steps: {step_seconds / 60:.0f} minutes; median throughput
 w(f"- gradient clipping fired on {clipped:,} of {steps:,} steps ({clipped / steps:.0%})")
 w("- log: [`train_log.csv`](train_log.csv) (step, tokens, train loss, validation loss on a fixed "
   "12k-token sample, gradient norm before clipping, clipped, learning rate, tokens/s)\n")
+if notes.get("training_note"):
+    w(notes["training_note"] + "\n")
 if os.path.exists(os.path.join(folder, "training_curve.png")):
     w("![training curve](training_curve.png)\n")
 w("| step | tokens | validation loss (nats/token) |\n| ---: | ---: | ---: |")
@@ -113,6 +115,8 @@ w(f"\nStrongest induction head: layer {best_ind['layer']} head {best_ind['head']
   f"strongest previous-token head: layer {best_prev['layer']} head {best_prev['head']} ({best_prev['previous_token']:.3f}). "
   f"On the repeated random tokens the loss falls from {rr['first_half']:.2f} nats/token on the first half to "
   f"{rr['second_half']:.2f} on the second: {'the model copies from context' if rr['second_half'] < rr['first_half'] - 1 else 'little copying'}.\n")
+if notes.get("heads_note"):
+    w(notes["heads_note"] + "\n")
 w("## What more compute would buy\n")
 w(notes.get("more_compute", "") + "\n")
 w("## Reproduce\n")

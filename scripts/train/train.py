@@ -34,6 +34,9 @@ ap.add_argument("--eval_every", type=int, default=100)
 ap.add_argument("--eval_blocks", type=int, default=24)
 ap.add_argument("--ckpt_seconds", type=float, default=180)
 ap.add_argument("--threads", type=int, default=2)
+# Fraction of each batch's sequences made of a train segment followed by the same segment again: real
+# text that rewards copying from context, which is what an induction head does (a short second phase).
+ap.add_argument("--repeat_frac", type=float, default=0.0)
 ap.add_argument("--max_steps", type=int, default=0, help="stop after this many steps (0: budget only)")
 args = ap.parse_args()
 
@@ -80,9 +83,12 @@ else:
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     with open(log_path, "w", newline="") as f:
         csv.writer(f).writerow(["step", "tokens", "train_loss", "val_loss", "grad_norm", "clipped", "lr", "tokens_per_s"])
-meta = {"config": cfg, "args": vars(args), "clip_norm": args.clip,
-        "params": sum(p.numel() for p in model.parameters())}
-json.dump(meta, open(os.path.join(args.out, "train_meta.json"), "w"), indent=1)
+meta_path = os.path.join(args.out, "train_meta.json")
+meta = json.load(open(meta_path)) if os.path.exists(ckpt_path) and os.path.exists(meta_path) else \
+    {"config": cfg, "args": vars(args), "clip_norm": args.clip, "params": sum(p.numel() for p in model.parameters())}
+if meta["args"] != vars(args):  # a resumed run with new settings: keep the first, record each later phase
+    meta.setdefault("phases", []).append({"from_step": state["step"], "args": vars(args)})
+json.dump(meta, open(meta_path, "w"), indent=1)
 print(f"params {meta['params']}", flush=True)
 
 budget = args.minutes * 60
@@ -121,8 +127,12 @@ while state["elapsed"] < budget and (args.max_steps == 0 or state["step"] < args
     T = args.n_positions if long else args.block
     B = args.batch * args.block // T
     ix = np.random.randint(0, len(train) - T - 1, size=B)
-    x = torch.from_numpy(np.stack([train[i:i + T] for i in ix]).astype(np.int64))
-    y = torch.from_numpy(np.stack([train[i + 1:i + T + 1] for i in ix]).astype(np.int64))
+    seqs = [train[i:i + T + 1].astype(np.int64) for i in ix]
+    for j in range(int(B * args.repeat_frac)):
+        seg = seqs[j][:(T + 2) // 2]
+        seqs[j] = np.concatenate([seg, seg])[:T + 1]
+    x = torch.from_numpy(np.stack([q[:T] for q in seqs]))
+    y = torch.from_numpy(np.stack([q[1:T + 1] for q in seqs]))
     lr = lr_at(state["step"], state["elapsed"])
     for g in opt.param_groups:
         g["lr"] = lr
