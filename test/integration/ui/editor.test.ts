@@ -49,27 +49,31 @@ describe('editor in the real workbench: analyse, colour, hover', function () {
     const entries = await wb.paletteEntries('GPT X-Ray');
     assert.ok(entries.includes('GPT X-Ray: Next Surprising Token'), `after an analysis the palette shows: ${entries.join(' | ')}`);
 
-    // collapse the selection so the token colours show, then hover the word "clockwork"
+    // collapse the selection so the token colours show, then hover the word "twelve" (on the first visual line:
+    // Home / Shift+End select one visual line of a wrapped line)
     await page.keyboard.press('Escape');
     await line.click({ position: { x: 2, y: 2 } });
     const box = await page.evaluate(() => {
       for (const el of Array.from(document.querySelectorAll('.monaco-editor .view-lines .view-line span span'))) {
         const node = el.firstChild;
-        const at = node?.textContent?.indexOf('clockwork') ?? -1;
+        const at = node?.textContent?.indexOf('twelve') ?? -1;
         if (!node || at < 0) continue;
         const range = document.createRange();
-        range.setStart(node, at + 2);
-        range.setEnd(node, at + 6);
+        range.setStart(node, at + 1);
+        range.setEnd(node, at + 5);
         const r = range.getBoundingClientRect();
         return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
       }
       return undefined;
     });
-    assert.ok(box, 'the word "clockwork" is on screen');
+    assert.ok(box, 'the word "twelve" is on screen');
     await page.mouse.move(box.x - 40, box.y);
     await page.mouse.move(box.x, box.y, { steps: 4 });
     const hover = page.locator('.monaco-hover-content', { hasText: 'GPT X-Ray' }).first();
-    await hover.waitFor({ timeout: 20_000 });
+    await hover.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+      await wb.screenshot('editor-hover-missing');
+      throw error;
+    });
     const text = await hover.innerText();
     const [, index, count] = /token (\d+) of (\d+)/.exec(text) ?? [];
     assert.ok(Number(index) > 0 && Number(count) < 60, `only the selected line was analysed: ${text.split('\n')[0]}`);
