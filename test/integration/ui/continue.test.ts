@@ -62,9 +62,10 @@ describe('Continue From Cursor in the real workbench', function () {
 
     await frame.locator('#insert').click();
     await wb.runCommand('View: Focus First Editor Group');
-    await page.locator('.tabs-container .tab.dirty', { hasText: 'example.ts' }).first().waitFor({ timeout: 30_000 });
+    // Save (the harness may auto-save as well) and wait for the file on disk to change.
     await page.keyboard.press('Control+S');
-    await page.locator('.tabs-container .tab.dirty').first().waitFor({ state: 'detached', timeout: 30_000 });
+    const changed = Date.now() + 30_000;
+    while (fs.readFileSync(file, 'utf8') === original && Date.now() < changed) await page.waitForTimeout(200);
     const inserted = fs.readFileSync(file, 'utf8');
     assert.equal(inserted, original.slice(0, offset) + shown + original.slice(offset), 'the file holds the shown continuation at the cursor');
     const shot = await wb.screenshot('continue-after-insert');
