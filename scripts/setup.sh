@@ -55,6 +55,9 @@ fi
 # --- 3. npm packages -----------------------------------------------------------------------------------------
 # code-server's postinstall refuses root without unsafe_perm; node-pty's postinstall calls npx, which must not ask.
 export npm_config_unsafe_perm=true npm_config_yes=true
+# onnxruntime-node's postinstall would fetch optional CUDA binaries from outside the npm registry (and fail here);
+# its CPU binaries ship in the npm tarball, which is all the fast path uses.
+export ONNXRUNTIME_NODE_INSTALL=skip
 
 # node_modules is current when every locked package is installed at its locked version and code-server's own
 # postinstall (VS Code's node_modules, with ripgrep) has run. Reading ~800 package.json files takes well under 1 s.
