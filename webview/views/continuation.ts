@@ -180,6 +180,8 @@ export function createContinuation(element: HTMLElement, post: (a: GenerationAct
     const caret = text.appendChild(document.createElement('span'));
     caret.className = s.running ? 'cont-caret running' : 'cont-caret';
     caret.textContent = '▌';
+    // Keep the newest tokens in sight (the box scrolls; a long prompt would hide them).
+    text.scrollTop = text.scrollHeight;
   }
 
   function drawStrip(s: GenerationState, att: Float32Array | undefined, t: number): void {
@@ -199,6 +201,7 @@ export function createContinuation(element: HTMLElement, post: (a: GenerationAct
       el.dataset.weight = String(w[j]);
       el.title = `attention ${fmt(w[j], 4)}`;
     }
+    strip.scrollTop = strip.scrollHeight;
   }
 
   function draw(): void {
