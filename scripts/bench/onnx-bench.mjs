@@ -134,10 +134,10 @@ const started = new Date().toISOString();
 const load0 = os.loadavg();
 const result = { started, cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAvgStart: load0, models: [] };
 log(`fast-path benchmark on ${result.cpu} x ${result.cores}, load average ${load0.map((x) => x.toFixed(2)).join(' ')}`);
+const argOf = (flag) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+const own = argOf('--model');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gpt-xray-fastpath-'));
 try {
-  const argOf = (flag) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
-  const own = argOf('--model');
   if (own) {
     const lengths = (argOf('--tokens') ?? '256').split(',').map(Number);
     result.models.push(await benchModel(path.basename(own), path.resolve(own), lengths, lengths.map(() => QUICK ? 3 : 10), tmp));
