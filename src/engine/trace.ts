@@ -142,6 +142,8 @@ export function rowStats(row: ArrayLike<number>, k: number, tokenText: (id: numb
   let s = 0;
   let w = 0;
   let greater = 0;
+  let full = n === 0; // top-k holds n entries; the smallest of them is `floor`
+  let floor = Infinity;
   for (let i = 0; i < row.length; i++) {
     const x = row[i];
     if (x > max) {
@@ -158,7 +160,7 @@ export function rowStats(row: ArrayLike<number>, k: number, tokenText: (id: numb
     s += e;
     w += e * z;
     if (x > xt) greater++;
-    if (ids.length === n && !(x > values[n - 1])) continue;
+    if (full && !(x > floor)) continue;
     let j = ids.length;
     if (j < n) {
       ids.push(i);
@@ -170,10 +172,16 @@ export function rowStats(row: ArrayLike<number>, k: number, tokenText: (id: numb
     }
     // Bubble up; strictly-greater keeps equal values in index order.
     while (j > 0 && values[j] > values[j - 1]) {
-      [ids[j], ids[j - 1]] = [ids[j - 1], ids[j]];
-      [values[j], values[j - 1]] = [values[j - 1], values[j]];
+      const id = ids[j];
+      ids[j] = ids[j - 1];
+      ids[j - 1] = id;
+      const v = values[j];
+      values[j] = values[j - 1];
+      values[j - 1] = v;
       j--;
     }
+    full = ids.length === n;
+    if (full) floor = values[n - 1];
   }
   const lse = max + Math.log(s);
   return {
