@@ -108,6 +108,10 @@ export class Gpt {
   /** [d, V]: the unembedding, pre-transposed so it is a plain matmul. */
   private readonly unembedT: tf.Tensor2D;
   private readonly wpe: tf.Tensor2D;
+  /** Host copies of wte and wpe: the input embedding is gathered and summed in JS and uploaded once (wasm's GatherV2
+   * of 256 rows alone took about 1 ms). */
+  private readonly wteHost: Float32Array;
+  private readonly wpeHost: Float32Array;
   private readonly layers: LayerWeights[];
   private readonly lnF: { g: tf.Tensor1D; b: tf.Tensor1D };
   private disposed = false;
@@ -125,6 +129,8 @@ export class Gpt {
     try {
       this.wte = t2('wte.weight', V, d);
       this.wpe = t2('wpe.weight', P, d);
+      this.wteHost = Float32Array.from(host(weights, 'wte.weight', [V, d]).data);
+      this.wpeHost = Float32Array.from(host(weights, 'wpe.weight', [P, d]).data);
       this.unembedT = keep(weights.has('lm_head.weight')
         ? tf.tidy(() => tf.transpose(t2('lm_head.weight', V, d)))
         : tf.transpose(this.wte));
@@ -172,15 +178,17 @@ export class Gpt {
     }
     if (past && past.length !== L) throw new Error(`a KV cache of ${past.length} layers for a model of ${L}`);
 
-    let x = tf.tidy(() => {
-      const tok = tf.gather(this.wte, tf.tensor1d(Int32Array.from(ids), 'int32')); // [Tq, d]
-      const pos = tf.slice(this.wpe, [start, 0], [Tq, d]); // [Tq, d]
-      if (cap.embeddings) {
-        cap.embeddings.wte.set(tok.dataSync());
-        cap.embeddings.wpe.set(pos.dataSync());
-      }
-      return tf.add(tok, pos) as tf.Tensor2D;
-    });
+    // Token + position embeddings [Tq, d]. A float32 sum rounded from the exact double sum: a float32 add's bits.
+    const tok = new Float32Array(Tq * d);
+    for (let i = 0; i < Tq; i++) tok.set(this.wteHost.subarray(ids[i] * d, (ids[i] + 1) * d), i * d);
+    const pos = this.wpeHost.subarray(start * d, (start + Tq) * d);
+    const sum = new Float32Array(Tq * d);
+    for (let j = 0; j < sum.length; j++) sum[j] = tok[j] + pos[j];
+    if (cap.embeddings) {
+      cap.embeddings.wte.set(tok);
+      cap.embeddings.wpe.set(pos);
+    }
+    let x = tf.tensor2d(sum, [Tq, d]);
     // Additive causal mask [Tq, start + Tq]: query i sees keys j <= start + i. A single query sees everything.
     const mask = Tq > 1 ? causalMask(Tq, start) : undefined;
     const cache: LayerCache[] = [];
