@@ -111,8 +111,9 @@ export async function startWorkbench(options: StartOptions = {}): Promise<UiWork
     async openFile(name) {
       // A top-level file: double-click it in the explorer (a pinned editor; no file search needed).
       // Anything else: Quick Open, which searches the workspace with ripgrep.
-      const explorerRow = page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator(`.label-name:text-is("${name}")`) });
-      const inExplorer = !name.includes('/') && (await explorerRow.first().waitFor({ timeout: 60_000 }).then(() => true, () => false));
+      const exactName = new RegExp(`^\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+      const explorerRow = page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: exactName }) });
+      const inExplorer = !name.includes('/') && (await explorerRow.first().waitFor({ timeout: 30_000 }).then(() => true, () => false));
       if (inExplorer) {
         await explorerRow.first().dblclick();
       } else {
