@@ -229,10 +229,10 @@ function table(r) {
   const lines = [];
   lines.push(`Measured by \`npm run bench\` on ${r.date.slice(0, 10)}: ${r.cpu}, ${r.cores} cores, Node ${r.node}, tfjs ${r.tfjs} on ${r.backend}; ` +
     `PyTorch ${r.torch} with ${r.torchThreads} threads and OPENBLAS_CORETYPE=${r.openblasCoretype ?? 'unset'}. The load average was ` +
-    `${r.loadAverage} at the start (other sessions were training and testing on the same 2 cores), so wall times mostly measure the ` +
-    'queue; the CPU-time columns say what each run itself cost (for one-threaded tfjs-wasm close to its wall time on an idle machine). ' +
+    `${r.loadAverage} at the start (on a shared machine wall times include waiting for a core; ` +
+    'the CPU-time columns say what each run itself cost, for one-threaded tfjs-wasm close to its wall time on an idle machine). ' +
     `Limit: torch sgemm on 2 threads, ${f(r.sgemmGflopsPerCpu, 0)} GFLOP/s per CPU-second x 2 (${f(r.sgemmGflops, 0)} GFLOP/s of wall time ` +
-    `in this loaded run); one tfjs-wasm matMul reaches ${f(r.wasmMatmulGflops, 0)} GFLOP/s per CPU-second (tfjs-wasm runs on one thread in Node). ` +
+    `in this run); one tfjs-wasm matMul reaches ${f(r.wasmMatmulGflops, 0)} GFLOP/s per CPU-second (tfjs-wasm runs on one thread in Node). ` +
     'Medians after warm-up of a hover-only forward (p, rank, surprisal, entropy and top-5 at every position).');
   lines.push('');
   lines.push('| model | tokens | tfjs ms | tfjs CPU ms | all traced, CPU ms | onnxruntime ms | PyTorch ms | PyTorch CPU ms | tfjs / PyTorch (wall) | tfjs / PyTorch (CPU) | tfjs % of limit | PyTorch % of limit |');
