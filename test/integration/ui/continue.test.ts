@@ -5,32 +5,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../runner/code-server';
-import { startWorkbench, type UiWorkbench } from './harness';
+import { useModelWorkbench } from './harness';
 
-const FAKE_GPT2 = path.resolve(repoRoot, '../shared/fixtures/fake_gpt2');
-const bundledPresent = fs.existsSync(path.join(repoRoot, 'media/models/xray-mini/config.json'));
 
 describe('Continue From Cursor in the real workbench', function () {
   this.timeout(600_000);
-  let wb: UiWorkbench;
-
-  before(async function () {
-    if (!bundledPresent && !fs.existsSync(FAKE_GPT2)) {
-      console.log('    skipped: neither the bundled model nor ../shared/fixtures/fake_gpt2 is present');
-      this.skip();
-    }
-    wb = await startWorkbench({ settings: bundledPresent ? {} : { 'gptXray.modelPath': FAKE_GPT2 } });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) console.log(`    screenshot: ${path.relative(repoRoot, await wb.screenshot('continue-failure'))}`);
-  });
-
-  after(async () => {
-    await wb?.close();
-  });
+  const workbench = useModelWorkbench('continue-failure');
 
   it('Insert puts exactly the continuation the panel shows at the cursor; one undo restores the file', async () => {
+    const wb = workbench();
     const { page } = wb;
     const file = path.join(wb.workspace, 'example.ts');
     const original = fs.readFileSync(file, 'utf8');

@@ -5,29 +5,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../runner/code-server';
-import { startWorkbench, type UiWorkbench } from './harness';
+import { useModelWorkbench } from './harness';
 
-const FAKE_GPT2 = path.resolve(repoRoot, '../shared/fixtures/fake_gpt2');
-const bundledPresent = fs.existsSync(path.join(repoRoot, 'media/models/xray-mini/config.json'));
 
 describe('editor in the real workbench: analyse, colour, hover', function () {
   this.timeout(300_000);
-  let wb: UiWorkbench;
-
-  before(async function () {
-    if (!bundledPresent && !fs.existsSync(FAKE_GPT2)) {
-      console.log('    skipped: neither the bundled model nor ../shared/fixtures/fake_gpt2 is present');
-      this.skip();
-    }
-    // Until the bundled model lands, the user setting points at the Hugging Face fixture.
-    wb = await startWorkbench({ settings: bundledPresent ? {} : { 'gptXray.modelPath': FAKE_GPT2 } });
-  });
-
-  after(async () => {
-    await wb?.close();
-  });
+  const workbench = useModelWorkbench('editor-failure');
 
   it('analyses a selection from the palette and shows the hover of a token', async () => {
+    const wb = workbench();
     const { page } = wb;
     await wb.openFile('prose.md');
     const line = wb.editorLines().filter({ hasText: 'Every evening the keeper' }).first();

@@ -163,3 +163,32 @@ export async function startWorkbench(options: StartOptions = {}): Promise<UiWork
   };
   return ui;
 }
+
+/**
+ * The hooks every model-driven UI suite needs, in one place: start a workbench with the bundled model (or the
+ * Hugging Face fixture where the bundled model is absent; the suite is skipped with a message when neither is),
+ * keep a screenshot named `failureShot` of a failed test, and close the workbench afterwards. Call it inside
+ * describe(); it returns a getter because the workbench only exists once before() has run.
+ */
+export function useModelWorkbench(failureShot: string): () => UiWorkbench {
+  const fakeGpt2 = path.resolve(repoRoot, '../shared/fixtures/fake_gpt2');
+  const bundledPresent = fs.existsSync(path.join(repoRoot, 'media/models/xray-mini/config.json'));
+  let wb: UiWorkbench | undefined;
+  before(async function () {
+    if (!bundledPresent && !fs.existsSync(fakeGpt2)) {
+      console.log('    skipped: neither the bundled model nor ../shared/fixtures/fake_gpt2 is present');
+      this.skip();
+    }
+    wb = await startWorkbench({ settings: bundledPresent ? {} : { 'gptXray.modelPath': fakeGpt2 } });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) console.log(`    screenshot: ${path.relative(repoRoot, await wb.screenshot(failureShot))}`);
+  });
+  after(async () => {
+    await wb?.close();
+  });
+  return () => {
+    if (!wb) throw new Error('the workbench did not start (see the before hook)');
+    return wb;
+  };
+}
