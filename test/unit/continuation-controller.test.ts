@@ -10,32 +10,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { engineDeps } from '../../src/engine/engine-deps';
 import { EngineSession } from '../../src/engine/session';
-import { ContinuationController, DEFAULT_SETTINGS, type ContinuationModel, type GenerationEngine } from '../../src/panel/continuation-controller';
+import { ContinuationController, DEFAULT_SETTINGS, type ContinuationModel } from '../../src/panel/continuation-controller';
 import type { GenerationState, SamplingSettings } from '../../src/protocol';
 import { repoRoot } from './repo-root';
 import { tempDir, writeTinyCheckpoint } from './tiny-checkpoint';
+import { generationEngineOf } from './session-generation-engine';
 
 const BUNDLED = path.join(repoRoot(), 'media/models/xray-mini');
 const PROMPT = 'function add(a, b) {\n  return a';
 
-/** The session behind the same interface EngineClient gives the host. */
-function engineOf(session: EngineSession): GenerationEngine {
-  return {
-    async generateStart(sessionId, prompt, maxTokens, topK) {
-      const r = await session.handle({ kind: 'generateStart', sessionId, prompt, maxTokens, topK });
-      if (r.kind !== 'generateStart') throw new Error(r.kind);
-      return r;
-    },
-    async generateStep(sessionId, tokenId, topK) {
-      const r = await session.handle({ kind: 'generateStep', sessionId, tokenId, topK });
-      if (r.kind !== 'generateStep') throw new Error(r.kind);
-      return r;
-    },
-    async generateEnd(sessionId) {
-      await session.handle({ kind: 'generateEnd', sessionId });
-    },
-  };
-}
 
 async function loadSession(dir: string, bundled: boolean): Promise<EngineSession> {
   const session = new EngineSession(engineDeps, () => undefined);
@@ -81,7 +64,7 @@ describe('continuation controller with the real engine', function () {
 
   function make(settings: Partial<SamplingSettings>, prompt = PROMPT, onPost?: (s: GenerationState) => void): { c: ContinuationController; last: () => GenerationState } {
     let last: GenerationState | undefined;
-    const c = new ContinuationController(engineOf(session), model, prompt, { ...DEFAULT_SETTINGS, ...settings }, (s) => {
+    const c = new ContinuationController(generationEngineOf(session), model, prompt, { ...DEFAULT_SETTINGS, ...settings }, (s) => {
       last = s;
       onPost?.(s);
     });
@@ -198,7 +181,7 @@ describe('continuation controller with the real engine', function () {
     const small = await loadSession(dir, false);
     try {
       const info = small.model!;
-      const c = new ContinuationController(engineOf(small), { name: info.name, config: info.config }, 'abc def ghi', { ...DEFAULT_SETTINGS, greedy: true, maxTokens: 40 }, () => undefined);
+      const c = new ContinuationController(generationEngineOf(small), { name: info.name, config: info.config }, 'abc def ghi', { ...DEFAULT_SETTINGS, greedy: true, maxTokens: 40 }, () => undefined);
       await c.start();
       await c.handle({ action: 'run' });
       const s = c.state();

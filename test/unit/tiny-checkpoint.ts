@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { HostTensor } from '../../src/engine/types';
 import { writeSafetensors } from '../../src/engine/safetensors';
 import { BYTE_TO_CHAR } from '../../src/engine/byte-level';
+import { mulberry32 } from '../../src/engine/sampling';
 
 export interface TinyOptions {
   n_layer?: number;
@@ -50,17 +51,8 @@ export function tinyTokenizerJson(): Record<string, unknown> {
   };
 }
 
-/** Deterministic PRNG (mulberry32) so every failing case can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the engine's mulberry32) so every failing case can be replayed from its seed. */
+export const prng = mulberry32;
 
 export function tinyConfig(o: TinyOptions = {}): Record<string, unknown> {
   return {

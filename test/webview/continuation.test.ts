@@ -10,30 +10,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GenerationState, HostToWebview, WebviewToHost } from '../../src/protocol';
-import { ContinuationController, DEFAULT_SETTINGS, type GenerationEngine } from '../../src/panel/continuation-controller';
+import { ContinuationController, DEFAULT_SETTINGS } from '../../src/panel/continuation-controller';
 import type { EngineSession } from '../../src/engine/session';
 import { openPanel, origin, repoRoot, type PanelPage, type Theme } from './harness';
 import { engineFixture } from './panel-engine';
+import { generationEngineOf } from '../unit/session-generation-engine';
 
 const PROMPT = 'function mean(xs: number[]): number {\n  let total = 0;\n  for (const x of xs) total += x;\n  return';
 
-function engineOf(session: EngineSession): GenerationEngine {
-  return {
-    async generateStart(sessionId, prompt, maxTokens, topK) {
-      const r = await session.handle({ kind: 'generateStart', sessionId, prompt, maxTokens, topK });
-      if (r.kind !== 'generateStart') throw new Error(r.kind);
-      return r;
-    },
-    async generateStep(sessionId, tokenId, topK) {
-      const r = await session.handle({ kind: 'generateStep', sessionId, tokenId, topK });
-      if (r.kind !== 'generateStep') throw new Error(r.kind);
-      return r;
-    },
-    async generateEnd(sessionId) {
-      await session.handle({ kind: 'generateEnd', sessionId });
-    },
-  };
-}
 
 interface Wired {
   panel: PanelPage;
@@ -50,7 +34,7 @@ async function wire(session: EngineSession, theme: Theme, settings = {}): Promis
   const info = session.model!;
   let last: GenerationState | undefined;
   let posting = Promise.resolve();
-  const controller = new ContinuationController(engineOf(session), { name: info.name, config: info.config }, PROMPT, { ...DEFAULT_SETTINGS, ...settings }, (s) => {
+  const controller = new ContinuationController(generationEngineOf(session), { name: info.name, config: info.config }, PROMPT, { ...DEFAULT_SETTINGS, ...settings }, (s) => {
     last = s;
     const m: HostToWebview = { type: 'generation', state: s };
     posting = posting.then(() => panel.post(m));
