@@ -15,6 +15,7 @@ import type { GenerationState, SamplingSettings } from '../../src/protocol';
 import { repoRoot } from './repo-root';
 import { tempDir, writeTinyCheckpoint } from './tiny-checkpoint';
 import { generationEngineOf } from './session-generation-engine';
+import { referenceSoftmax } from './reference-softmax';
 
 const BUNDLED = path.join(repoRoot(), 'media/models/xray-mini');
 const PROMPT = 'function add(a, b) {\n  return a';
@@ -24,14 +25,6 @@ async function loadSession(dir: string, bundled: boolean): Promise<EngineSession
   const session = new EngineSession(engineDeps, () => undefined);
   await session.handle({ kind: 'load', modelPath: dir, bundled, backend: 'tfjs' });
   return session;
-}
-
-function softmaxAt(row: Float32Array, T: number): Float64Array {
-  let m = -Infinity;
-  for (const x of row) m = Math.max(m, x / T);
-  const e = Float64Array.from(row, (x) => Math.exp(x / T - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
 }
 
 function argmaxOf(row: Float32Array): number {
@@ -89,7 +82,7 @@ describe('continuation controller with the real engine', function () {
       const row = await uncached(ids);
       assert.equal(step.token.id, argmaxOf(row), `step ${i}`);
       assert.equal(step.rank, 1);
-      assert.ok(Math.abs(step.p - softmaxAt(row, 1)[step.token.id]) < 1e-4, `step ${i}: p ${step.p}`);
+      assert.ok(Math.abs(step.p - referenceSoftmax(row, 1)[step.token.id]) < 1e-4, `step ${i}: p ${step.p}`);
       assert.equal(step.contextLength, ids.length);
       assert.equal(step.attention.length, model.config.n_layer * model.config.n_head * ids.length);
       assert.equal(step.kept, 1);
@@ -126,7 +119,7 @@ describe('continuation controller with the real engine', function () {
     for (const T of [0.3, 1, 1.9]) {
       await c.handle({ action: 'settings', settings: { ...last().settings, temperature: T } });
       const pending = last().pending!;
-      const p = softmaxAt(row, T);
+      const p = referenceSoftmax(row, T);
       assert.equal(pending.candidates.length, 12);
       for (const cand of pending.candidates) assert.ok(Math.abs(cand.p - p[cand.id]) < 1e-4, `T ${T}: ${cand.id} ${cand.p} vs ${p[cand.id]}`);
       const sorted = [...pending.candidates].sort((x, y) => y.p - x.p);

@@ -15,6 +15,7 @@ import type { EngineSession } from '../../src/engine/session';
 import { openPanel, origin, repoRoot, type PanelPage, type Theme } from './harness';
 import { engineFixture } from './panel-engine';
 import { generationEngineOf } from '../unit/session-generation-engine';
+import { referenceSoftmax } from '../unit/reference-softmax';
 
 const PROMPT = 'function mean(xs: number[]): number {\n  let total = 0;\n  for (const x of xs) total += x;\n  return';
 
@@ -57,14 +58,6 @@ async function wire(session: EngineSession, theme: Theme, settings = {}): Promis
       await posting;
     },
   };
-}
-
-function softmaxAt(row: Float32Array, T: number): Float64Array {
-  let m = -Infinity;
-  for (const x of row) m = Math.max(m, x / T);
-  const e = Float64Array.from(row, (x) => Math.exp(x / T - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
 }
 
 describe('continuation view (Chromium, real engine)', function () {
@@ -120,7 +113,7 @@ describe('continuation view (Chromium, real engine)', function () {
       await w.panel.page.locator('#temperature').fill(String(T));
       await w.serve();
       assert.equal(w.last().settings.temperature, T);
-      const p = softmaxAt(row, T);
+      const p = referenceSoftmax(row, T);
       const bars = await w.panel.page.locator('[data-testid=pending-bars] g.bar').evaluateAll((els) =>
         els.map((e) => ({ id: Number(e.getAttribute('data-id')), p: Number(e.getAttribute('data-p')) })));
       assert.equal(bars.length, 12);

@@ -6,6 +6,7 @@ import { color } from 'd3-color';
 import type { AttentionDetail, Trace, WebviewToHost } from '../../src/protocol';
 import { openPanel, type PanelPage } from './harness';
 import { engineFixture, serveRequests, type EngineFixture } from './panel-engine';
+import { referenceSoftmax } from '../unit/reference-softmax';
 
 const fmt4 = (x: number) => x.toFixed(4);
 
@@ -17,14 +18,6 @@ function att(trace: Trace, l: number, h: number, i: number, j: number): number {
 function viridisRgb(w: number): [number, number, number] {
   const c = color(interpolateViridis(Math.round(w * 255) / 255))!.rgb();
   return [Math.round(c.r), Math.round(c.g), Math.round(c.b)];
-}
-
-function softmax(logits: ArrayLike<number>, t: number): number[] {
-  const z = Array.from(logits, (x) => x / t);
-  const m = Math.max(...z);
-  const e = z.map((x) => Math.exp(x - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
 }
 
 async function pixel(panel: PanelPage, selector: string, x: number, y: number): Promise<[number, number, number]> {
@@ -201,7 +194,7 @@ describe('attention panel views (engine trace in Chromium)', function () {
       for (let k = 0; k < dh; k++) s += d.q[k] * d.k[j * dh + k];
       return s;
     });
-    const w = softmax(dots.map((x) => x / Math.sqrt(dh)), 1);
+    const w = referenceSoftmax(dots.map((x) => x / Math.sqrt(dh)), 1);
     assert.equal(await panel.page.locator('svg.qkv g.key-row').count(), QUERY + 1);
     for (let j = 0; j <= QUERY; j++) {
       const row = panel.page.locator(`svg.qkv g.key-row[data-key="${j}"]`);
@@ -231,7 +224,7 @@ describe('attention panel views (engine trace in Chromium)', function () {
     assert.equal(await bars.count(), top.length);
     for (const t of [1, 0.5, 2, 0.1]) {
       await panel.page.locator('#temperature').fill(String(t));
-      const p = softmax(logits, t);
+      const p = referenceSoftmax(logits, t);
       for (let k = 0; k < top.length; k++) {
         const got = Number(await bars.nth(k).getAttribute('data-p'));
         assert.ok(Math.abs(got - p[top[k].id]) < 1e-6, `T=${t} token ${top[k].id}: ${got} vs ${p[top[k].id]}`);
@@ -240,7 +233,7 @@ describe('attention panel views (engine trace in Chromium)', function () {
       const first = panel.page.locator('.view-softmax table.arith tr').nth(1).locator('td');
       assert.equal(await first.nth(4).textContent(), p[top[0].id].toFixed(4));
     }
-    const ex = softmax([1, 2, 3], 0.1).map((v) => v.toFixed(2)).join(', ');
+    const ex = referenceSoftmax([1, 2, 3], 0.1).map((v) => v.toFixed(2)).join(', ');
     assert.ok(((await panel.page.locator('.view-softmax p.note').first().textContent()) ?? '').includes(`[${ex}]`));
     await panel.page.locator('#temperature').fill('1');
   });
