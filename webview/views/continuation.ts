@@ -103,20 +103,19 @@ export function createContinuation(element: HTMLElement, post: (a: GenerationAct
 
   const row = element.appendChild(document.createElement('div'));
   row.className = 'cont-row';
-  const pendingBox = row.appendChild(document.createElement('section'));
-  pendingBox.className = 'cont-box cont-pending';
-  const pendingTitle = pendingBox.appendChild(document.createElement('h3'));
-  const pendingSvg = select(pendingBox).append('svg').attr('class', 'softmax-bars cont-bars').attr('data-testid', 'pending-bars')
-    .attr('role', 'img').attr('aria-label', 'Candidates for the next token');
-  const pendingNote = pendingBox.appendChild(document.createElement('p'));
-  pendingNote.className = 'note';
-  const stepBox = row.appendChild(document.createElement('section'));
-  stepBox.className = 'cont-box cont-step';
-  const stepTitle = stepBox.appendChild(document.createElement('h3'));
-  const stepSvg = select(stepBox).append('svg').attr('class', 'softmax-bars cont-bars').attr('data-testid', 'step-bars')
-    .attr('role', 'img').attr('aria-label', 'Candidates at the chosen step');
-  const stepNote = stepBox.appendChild(document.createElement('p'));
-  stepNote.className = 'note';
+  // Two boxes of the same shape: the next token's candidates, and those of the step chosen in the text.
+  function candidateBox(kind: string, testid: string, label: string) {
+    const box = row.appendChild(document.createElement('section'));
+    box.className = `cont-box ${kind}`;
+    const title = box.appendChild(document.createElement('h3'));
+    const svg = select(box).append('svg').attr('class', 'softmax-bars cont-bars').attr('data-testid', testid)
+      .attr('role', 'img').attr('aria-label', label);
+    const note = box.appendChild(document.createElement('p'));
+    note.className = 'note';
+    return { title, svg, note };
+  }
+  const { title: pendingTitle, svg: pendingSvg, note: pendingNote } = candidateBox('cont-pending', 'pending-bars', 'Candidates for the next token');
+  const { title: stepTitle, svg: stepSvg, note: stepNote } = candidateBox('cont-step', 'step-bars', 'Candidates at the chosen step');
 
   const attBox = element.appendChild(document.createElement('section'));
   attBox.className = 'cont-attention';
