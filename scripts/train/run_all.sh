@@ -8,7 +8,7 @@ export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SkylakeX}"   # OpenBLAS 0.3.21 mi
 mkdir -p "$WORK"
 [ -f "$WORK/tok/tokenizer.json" ] || $PY "$ROOT/scripts/train/train_tokenizer.py" "$ROOT/corpus" "$WORK/tok" 4096
 [ -f "$WORK/train.bin" ] || $PY "$ROOT/scripts/train/tokenize_corpus.py" "$ROOT/corpus" "$WORK/tok" "$WORK"
-$PY "$ROOT/scripts/train/train.py" --data "$WORK" --out "$WORK/run" --minutes "${MINUTES:-80}"
+$PY "$ROOT/scripts/train/train.py" --data "$WORK" --out "$WORK/run" --minutes "${MINUTES:-92}" --repeat_frac 0.25 --clip 1.5
 $PY "$ROOT/scripts/train/export.py" "$WORK/run" "$WORK/tok" "$MODEL"
 $PY "$ROOT/scripts/train/evaluate.py" "$MODEL" "$WORK"
 $PY "$ROOT/scripts/train/plot_curve.py" "$MODEL"

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 from model import GPT
+from evaluate import head_scores
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--data", required=True)
@@ -34,8 +35,9 @@ ap.add_argument("--eval_every", type=int, default=100)
 ap.add_argument("--eval_blocks", type=int, default=24)
 ap.add_argument("--ckpt_seconds", type=float, default=180)
 ap.add_argument("--threads", type=int, default=2)
-# Fraction of each batch's sequences made of a train segment followed by the same segment again: real
-# text that rewards copying from context, which is what an induction head does (a short second phase).
+# Fraction of each batch's sequences in which a passage of the text recurs (random length and place, so no
+# fixed offset can predict the copy): real text that rewards copying from context, which is what an
+# induction head does. Natural text alone forms induction heads only after far more tokens than 2 cores give.
 ap.add_argument("--repeat_frac", type=float, default=0.0)
 ap.add_argument("--max_steps", type=int, default=0, help="stop after this many steps (0: budget only)")
 args = ap.parse_args()
@@ -64,6 +66,8 @@ opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": 
 state = {"step": 0, "tokens": 0, "elapsed": 0.0}
 ckpt_path = os.path.join(args.out, "ckpt.pt")
 log_path = os.path.join(args.out, "train_log.csv")
+# Per-evaluation head scores (same measure as evaluate.py), so the card can show when induction formed.
+heads_path = os.path.join(args.out, "heads_log.csv")
 if os.path.exists(ckpt_path):
     ck = torch.load(ckpt_path)
     model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); state = ck["state"]
@@ -73,6 +77,11 @@ if os.path.exists(ckpt_path):
         rows = [r for r in csv.reader(f)]
     with open(log_path, "w", newline="") as f:
         csv.writer(f).writerows([rows[0]] + [r for r in rows[1:] if int(r[0]) <= state["step"]])
+    if os.path.exists(heads_path):
+        with open(heads_path) as f:
+            rows = [r for r in csv.reader(f)]
+        with open(heads_path, "w", newline="") as f:
+            csv.writer(f).writerows([rows[0]] + [r for r in rows[1:] if int(r[0]) <= state["step"]])
     print(f"resumed at step {state['step']}, {state['elapsed']:.0f}s", flush=True)
 else:
     torch.manual_seed(1337); np.random.seed(1337)
@@ -83,6 +92,8 @@ else:
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     with open(log_path, "w", newline="") as f:
         csv.writer(f).writerow(["step", "tokens", "train_loss", "val_loss", "grad_norm", "clipped", "lr", "tokens_per_s"])
+    with open(heads_path, "w", newline="") as f:
+        csv.writer(f).writerow(["step", "tokens", "best_induction", "best_previous_token", "repeated_half_loss"])
 meta_path = os.path.join(args.out, "train_meta.json")
 meta = json.load(open(meta_path)) if os.path.exists(ckpt_path) and os.path.exists(meta_path) else \
     {"config": cfg, "args": vars(args), "clip_norm": args.clip, "params": sum(p.numel() for p in model.parameters())}
@@ -129,8 +140,10 @@ while state["elapsed"] < budget and (args.max_steps == 0 or state["step"] < args
     ix = np.random.randint(0, len(train) - T - 1, size=B)
     seqs = [train[i:i + T + 1].astype(np.int64) for i in ix]
     for j in range(int(B * args.repeat_frac)):
-        seg = seqs[j][:(T + 2) // 2]
-        seqs[j] = np.concatenate([seg, seg])[:T + 1]
+        n = np.random.randint(16, T // 2 + 1)        # passage length
+        s = np.random.randint(0, T + 1 - 2 * n + 1)   # where it starts; it recurs right after itself
+        w = seqs[j]
+        seqs[j] = np.concatenate([w[:s + n], w[s:s + n], w[s + n:]])[:T + 1]
     x = torch.from_numpy(np.stack([q[:T] for q in seqs]))
     y = torch.from_numpy(np.stack([q[1:T + 1] for q in seqs]))
     lr = lr_at(state["step"], state["elapsed"])
@@ -150,8 +163,15 @@ while state["elapsed"] < budget and (args.max_steps == 0 or state["step"] < args
                   int(norm > args.clip), f"{lr:.6g}", f"{B * T / dt:.0f}"])
     if vl:
         logf.flush()
+        model.eval()
+        prev, ind, _, rep = head_scores(model, val, cfg)
+        model.train()
+        best_ind, best_prev = max(max(r) for r in ind), max(max(r) for r in prev)
+        with open(heads_path, "a", newline="") as f:
+            csv.writer(f).writerow([state["step"], state["tokens"], f"{best_ind:.4f}", f"{best_prev:.4f}", f"{rep:.4f}"])
         print(f"step {state['step']} tok {state['tokens']} train {loss.item():.3f} val {vl} "
-              f"norm {norm:.2f} lr {lr:.2e} {B*T/dt:.0f} tok/s elapsed {state['elapsed']:.0f}s", flush=True)
+              f"norm {norm:.2f} lr {lr:.2e} {B*T/dt:.0f} tok/s elapsed {state['elapsed']:.0f}s "
+              f"induction {best_ind:.3f} prev {best_prev:.3f} rep-loss {rep:.2f}", flush=True)
     if time.time() - last_ckpt > args.ckpt_seconds:
         logf.flush(); save(); last_ckpt = time.time()
 logf.flush(); save()
