@@ -9,6 +9,11 @@
  *    (inputs and outputs of h.0.ln_1, h.0.ln_2, ..., ln_f in that order) and `qkv` [L, T, 3d].
  * The logit lens is a separate small graph (buildLensHeadOnnx) run on each residual: it holds only ln_f and the
  * unembedding, not a third copy of the whole model.
+ *
+ * Both variants also score every logits row in the graph (inputs `targets` int64 [T]: the next token of each
+ * position, any valid id for the last; `top_k` int64 [1]): `row_lse` and `row_entropy` (nats) [T, 1], `row_greater`
+ * [T, 1] (how many logits exceed the target's: its rank minus one) and `top_values` / `top_ids` [T, K]. On a small
+ * model, one JavaScript pass over [T][V] cost more than the model itself; here it runs on onnxruntime's threads.
  */
 import type { ModelConfig } from '../protocol';
 import type { HostTensor, Weights } from './types';
@@ -20,10 +25,12 @@ export interface GraphVariant {
 
 /** Names of the graph's outputs, in the order they are declared. */
 export function graphOutputs(v: GraphVariant): string[] {
-  const names = ['logits'];
+  const names = ['logits', ...SCORING_OUTPUTS];
   if (v.traced) names.push('attention', 'residuals', 'ln_in', 'ln_out', 'qkv');
   return names;
 }
+
+const SCORING_OUTPUTS = ['row_lse', 'row_entropy', 'row_greater', 'top_values', 'top_ids'];
 
 /** Opset 17: the first with LayerNormalization as a standard op. */
 const OPSET = 17;
@@ -155,10 +162,18 @@ export function buildGptOnnx(config: ModelConfig, weights: Weights, v: GraphVari
   const final = layerNorm(h, 'ln_f');
   lnIn.push(h);
   lnOut.push(final);
-  g.o('Gemm', [final, lmHead], { transB: 1 }, 'logits'); // [T, V]: tied unembedding, wte used as stored
+  const logits = g.o('Gemm', [final, lmHead], { transB: 1 }, 'logits'); // [T, V]: tied unembedding, wte used as stored
+  scoreRows(g, logits);
 
   const stack = (xs: string[], name: string): string => g.o('Concat', xs.map((x) => g.o('Unsqueeze', [x, 'axis0'])), { axis: 0 }, name);
-  const outputs = [valueInfoProto('logits', OnnxType.FLOAT, ['T', V])];
+  const outputs = [
+    valueInfoProto('logits', OnnxType.FLOAT, ['T', V]),
+    valueInfoProto('row_lse', OnnxType.FLOAT, ['T', 1]),
+    valueInfoProto('row_entropy', OnnxType.FLOAT, ['T', 1]),
+    valueInfoProto('row_greater', OnnxType.FLOAT, ['T', 1]),
+    valueInfoProto('top_values', OnnxType.FLOAT, ['T', 'K']),
+    valueInfoProto('top_ids', OnnxType.INT64, ['T', 'K']),
+  ];
   if (v.traced) {
     stack(attention, 'attention');
     stack(residuals, 'residuals');
@@ -173,8 +188,32 @@ export function buildGptOnnx(config: ModelConfig, weights: Weights, v: GraphVari
       valueInfoProto('qkv', OnnxType.FLOAT, [L, 'T', 3 * d]),
     );
   }
-  const inputs = [valueInfoProto('input_ids', OnnxType.INT64, ['T'])];
+  const inputs = [
+    valueInfoProto('input_ids', OnnxType.INT64, ['T']),
+    valueInfoProto('targets', OnnxType.INT64, ['T']),
+    valueInfoProto('top_k', OnnxType.INT64, [1]),
+  ];
   return modelProto({ name: 'gpt', nodes: g.nodes, initializers: g.initializers, inputs, outputs }, OPSET, 'gpt-xray');
+}
+
+/**
+ * Per-row log-sum-exp, entropy (nats), count of logits above the target's and top k, as trace.ts's rowStats computes
+ * them in one JavaScript pass: lse = m + log s and entropy = log s - w / s with z = x - max, s = sum e^z,
+ * w = sum e^z z. TopK lists equal values lowest index first, as rowStats does.
+ */
+function scoreRows(g: GraphBuilder, logits: string): void {
+  g.int64s('last_axis', [-1]);
+  const max = g.o('ReduceMax', [logits], { axes: [-1], keepdims: 1 }); // [T, 1]; axes an attribute until opset 18
+  const z = g.o('Sub', [logits, max]);
+  const e = g.o('Exp', [z]);
+  const s = g.o('ReduceSum', [e, 'last_axis'], { keepdims: 1 });
+  const w = g.o('ReduceSum', [g.o('Mul', [e, z]), 'last_axis'], { keepdims: 1 });
+  const logS = g.o('Log', [s]);
+  g.o('Add', [max, logS], {}, 'row_lse');
+  g.o('Sub', [logS, g.o('Div', [w, s])], {}, 'row_entropy');
+  const target = g.o('GatherElements', [logits, g.o('Unsqueeze', ['targets', 'last_axis'])], { axis: 1 }); // [T, 1]
+  g.o('ReduceSum', [g.o('Cast', [g.o('Greater', [logits, target])], { to: OnnxType.FLOAT }), 'last_axis'], { keepdims: 1 }, 'row_greater');
+  g.op('TopK', [logits, 'top_k'], { axis: -1 }, 2, undefined, ['top_values', 'top_ids']);
 }
 
 /**

@@ -8,14 +8,15 @@
  * every output, because intermediate tensors that are graph outputs cannot be fused away or have their buffers
  * reused. Each session holds its own copy of the weights it uses (onnxruntime-node cannot share initializers).
  *
- * Derived numbers (p, rank, surprisal, entropy, top-k, LayerNorm statistics) come from trace.ts, shared with tfjs.
+ * Each row's log-sum-exp, entropy, target rank and top-k come out of the graph (onnx-graph.ts scoreRows); p,
+ * surprisal, the sequence's loss and LayerNorm statistics come from trace.ts, shared with tfjs.
  */
 import * as os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { AttentionDetail, LayerNormStat, LogitLensEntry, ModelConfig, Trace, TraceRequest } from '../protocol';
 import type { Checkpoint, ModelRunner } from './types';
 import { buildGptOnnx, buildLensHeadOnnx, type GraphVariant } from './onnx-graph';
-import { layerNormStat, rowMeanStd, scoreSequence, softmax } from './trace';
+import { layerNormStat, rowMeanStd, scoreSequence, scoresFromRowStats, softmax, type RowStats } from './trace';
 
 type OrtModule = typeof Ort;
 type Outputs = Ort.InferenceSession.OnnxValueMapType;
@@ -94,10 +95,13 @@ class OnnxRunner implements ModelRunner {
     }
   }
 
-  private async run(ids: number[], v: GraphVariant): Promise<Outputs> {
+  private async run(ids: number[], v: GraphVariant, topK = 1): Promise<Outputs> {
     this.checkIds(ids);
     const sess = await this.session(v);
-    const out = await sess.run({ input_ids: new this.ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [ids.length]) });
+    const int64 = (xs: number[]): Ort.Tensor => new this.ort.Tensor('int64', BigInt64Array.from(xs, (x) => BigInt(x)), [xs.length]);
+    // Row i is scored against the next token; the last row has none (its rank is not reported), so any valid id.
+    const targets = ids.map((_, i) => (i + 1 < ids.length ? ids[i + 1] : 0));
+    const out = await sess.run({ input_ids: int64(ids), targets: int64(targets), top_k: int64([topK]) });
     this.last = { key: ids.join(','), logits: floats(out, 'logits'), qkv: v.traced ? floats(out, 'qkv') : undefined };
     return out;
   }
@@ -132,11 +136,13 @@ class OnnxRunner implements ModelRunner {
     const traced = Boolean(want.attention || want.residuals || want.layerNorm || want.logitLens);
     // A traced request always runs: its arrays are handed out (and may be transferred away) each time.
     const hit = traced ? undefined : this.cached(ids, false);
-    const out = hit ? undefined : await this.run(ids, traced ? VARIANT_TRACED : VARIANT_PLAIN);
+    const out = hit ? undefined : await this.run(ids, traced ? VARIANT_TRACED : VARIANT_PLAIN, k);
     const T = ids.length;
     const tokenText = (id: number): string => this.ckpt.tokenizer.tokenText(id);
     const logits = hit?.logits ?? floats(out, 'logits');
-    const result: ForwardResult = { ...scoreSequence(logits, ids, V, k, tokenText), forwardMs: 0 };
+    // A repeated hover on the same ids reuses the logits and scores them in JavaScript (same numbers, see trace.ts).
+    const scored = out ? scoresFromRowStats(graphRowStats(out, T, k, tokenText), logits, ids, V) : scoreSequence(logits, ids, V, k, tokenText);
+    const result: ForwardResult = { ...scored, forwardMs: 0 };
     if (want.attention) result.attention = floats(out, 'attention');
     if (want.residuals) result.residuals = floats(out, 'residuals');
     if (want.embeddings) result.embeddings = this.embeddings(ids);
@@ -213,6 +219,26 @@ class OnnxRunner implements ModelRunner {
 
 function checkIndex(name: string, value: number, n: number): void {
   if (!Number.isInteger(value) || value < 0 || value >= n) throw new Error(`${name} ${String(value)} is outside [0, ${n})`);
+}
+
+/** The graph's per-row scoring outputs as rowStats would give them (entropy in bits, rank = count above + 1). */
+function graphRowStats(out: Outputs, T: number, k: number, tokenText: (id: number) => string): (RowStats & { rank?: number })[] {
+  const lse = floats(out, 'row_lse');
+  const entropy = floats(out, 'row_entropy');
+  const greater = floats(out, 'row_greater');
+  const values = floats(out, 'top_values');
+  const ids = out.top_ids?.data;
+  if (!(ids instanceof BigInt64Array)) throw new Error('onnxruntime returned no int64 output "top_ids"');
+  return Array.from({ length: T }, (_, i) => ({
+    logSumExp: lse[i],
+    entropy: entropy[i] / Math.LN2,
+    topk: Array.from({ length: k }, (_, j) => {
+      const id = Number(ids[i * k + j]);
+      const logit = values[i * k + j];
+      return { id, text: tokenText(id), p: Math.exp(logit - lse[i]), logit };
+    }),
+    ...(i + 1 < T ? { rank: greater[i] + 1 } : {}),
+  }));
 }
 
 function floats(out: Outputs | undefined, name: string): Float32Array {

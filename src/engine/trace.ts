@@ -218,6 +218,19 @@ export function scoreSequence(
   }
   // Row i predicts token i+1: its rank comes out of the same pass.
   const stats = ids.map((_, i) => rowStats(rowOf(logits, i, vocab), k, tokenText, i + 1 < T ? ids[i + 1] : undefined));
+  return scoresFromRowStats(stats, logits, ids, vocab);
+}
+
+/**
+ * scoreSequence's second half: per-token scores from each row's summary, whoever computed it (rowStats here, the
+ * ONNX graph's scoring outputs on the onnxruntime backend). stats[i].rank is the rank of ids[i + 1] in row i.
+ */
+export function scoresFromRowStats(
+  stats: readonly (RowStats & { rank?: number })[],
+  logits: Float32Array,
+  ids: readonly number[],
+  vocab: number,
+): SequenceScores {
   let lossSum = 0;
   const scores: TokenScore[] = ids.map((id, i) => {
     const own = stats[i];
@@ -227,7 +240,7 @@ export function scoreSequence(
     lossSum += nats;
     return { p: Math.exp(-nats), rank: prev.rank as number, surprisal: nats / LN2, entropy: own.entropy, topk: own.topk };
   });
-  const meanLoss = T > 1 ? lossSum / (T - 1) : NaN;
+  const meanLoss = ids.length > 1 ? lossSum / (ids.length - 1) : NaN;
   const meanSurprisal = meanLoss / LN2;
   return { scores, meanSurprisal, perplexity: Math.pow(2, meanSurprisal), meanLoss };
 }

@@ -8,6 +8,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { buildGptOnnx } from '../../src/engine/onnx-graph';
 import { ProtoMessage, encodeVarint } from '../../src/engine/onnx-proto';
 import { createOnnxRunner, loadOnnxRuntime } from '../../src/engine/onnx-runner';
+import { scoreSequence } from '../../src/engine/trace';
 import type { Checkpoint, HostTensor, Weights } from '../../src/engine/types';
 import type { ModelConfig } from '../../src/protocol';
 
@@ -173,7 +174,7 @@ describe('ONNX GPT graph', function () {
     });
   }
 
-  it('declares only logits in the plain graph and the traced tensors in the traced one', async () => {
+  it('declares logits and the row scores in the plain graph, and the traced tensors only in the traced one', async () => {
     const ort = loadOnnxRuntime();
     const ck = tinyCheckpoint(base, false);
     const names = async (traced: boolean): Promise<readonly string[]> => {
@@ -182,8 +183,33 @@ describe('ONNX GPT graph', function () {
       await s.release();
       return out;
     };
-    assert.deepEqual(await names(false), ['logits']);
-    assert.deepEqual(await names(true), ['logits', 'attention', 'residuals', 'ln_in', 'ln_out', 'qkv']);
+    const scoring = ['row_lse', 'row_entropy', 'row_greater', 'top_values', 'top_ids'];
+    assert.deepEqual(await names(false), ['logits', ...scoring]);
+    assert.deepEqual(await names(true), ['logits', ...scoring, 'attention', 'residuals', 'ln_in', 'ln_out', 'qkv']);
+  });
+
+  it("scores every row in the graph as trace.ts's one-pass rowStats does on the same logits", async () => {
+    const ck = tinyCheckpoint(base, false);
+    const runner = await createOnnxRunner(ck, 1);
+    try {
+      const k = 7;
+      const graph = await runner.forward(ids, {}, k); // scored by the graph (a fresh run)
+      const V = base.vocab_size;
+      const logits = new Float32Array(ids.length * V);
+      for (let t = 0; t < ids.length; t++) logits.set(await runner.logitsRow(ids, t), t * V);
+      const js = scoreSequence(logits, ids, V, k, (id) => ck.tokenizer.tokenText(id));
+      assert.ok(Math.abs(graph.meanLoss - js.meanLoss) <= 1e-6, `mean loss ${graph.meanLoss} vs ${js.meanLoss}`);
+      graph.scores.forEach((s, i) => {
+        const j = js.scores[i];
+        assert.equal(s.rank, j.rank, `rank of token ${i}`);
+        assert.ok(Math.abs(s.entropy - j.entropy) <= 1e-5, `entropy at ${i}`);
+        assert.ok(s.p === null ? j.p === null : Math.abs(s.p - (j.p as number)) <= 1e-6, `p at ${i}`);
+        assert.deepEqual(s.topk.map((x) => [x.id, x.text, x.logit]), j.topk.map((x) => [x.id, x.text, x.logit]), `top-k at ${i}`);
+        s.topk.forEach((x, r) => assert.ok(Math.abs(x.p - j.topk[r].p) <= 1e-6, `top-${r} p at ${i}`));
+      });
+    } finally {
+      runner.dispose();
+    }
   });
 
   it("gives a logit lens whose last layer is the loop-by-loop model's own top-k", async () => {
