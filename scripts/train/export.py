@@ -2,7 +2,7 @@
 
 Usage: export.py RUN_DIR TOKENIZER_DIR OUT_DIR
 Writes config.json, model.safetensors (F32, written by hand: 8-byte little-endian header length, JSON
-header, raw data), tokenizer.json, vocab.json, merges.txt, train_log.csv. Linear weights are transposed
+header, raw data), tokenizer.json, vocab.json, merges.txt, train_log.csv and heads_log.csv. Linear weights are transposed
 to GPT-2's Conv1D layout [in, out]; lm_head is tied to wte and so not stored.
 """
 import json, os, shutil, struct, sys
@@ -59,12 +59,15 @@ def main():
         json.dump(config_json(cfg, meta["clip_norm"]), f, indent=2)
     for name in ("tokenizer.json", "vocab.json", "merges.txt"):
         shutil.copy(os.path.join(tokdir, name), os.path.join(out, name))
-    # the log up to the checkpoint's step, so the shipped curve matches the shipped weights
-    with open(os.path.join(run, "train_log.csv")) as f:
-        rows = f.read().splitlines()
-    keep = [rows[0]] + [r for r in rows[1:] if int(r.split(",")[0]) <= ck["state"]["step"]]
-    with open(os.path.join(out, "train_log.csv"), "w") as f:
-        f.write("\n".join(keep) + "\n")
+    # the logs up to the checkpoint's step, so the shipped curves match the shipped weights
+    for name in ("train_log.csv", "heads_log.csv"):
+        if not os.path.exists(os.path.join(run, name)):
+            continue
+        with open(os.path.join(run, name)) as f:
+            rows = f.read().splitlines()
+        keep = [rows[0]] + [r for r in rows[1:] if int(r.split(",")[0]) <= ck["state"]["step"]]
+        with open(os.path.join(out, name), "w") as f:
+            f.write("\n".join(keep) + "\n")
     print(f"exported step {ck['state']['step']} ({ck['state']['tokens']} tokens) to {out}")
 
 

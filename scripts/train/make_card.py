@@ -72,7 +72,12 @@ w(f"PyTorch {notes.get('torch', '1.13')} on CPU, 2 threads, OpenBLAS with `OPENB
   f"fixed wall-clock budget of {a['minutes']:.0f} minutes (so the run ends on time however busy the shared cores "
   f"are); global-norm gradient clipping at {meta['clip_norm']}. Batches of {a['batch']} × {a['block']} tokens; "
   f"every {a['long_every']}th step uses {a['batch'] * a['block'] // P} × {P} so every position embedding trains. "
-  f"Random windows of the concatenated train split, `<|endoftext|>` between documents.\n")
+  f"Random windows of the concatenated train split, `<|endoftext|>` between documents."
+  + (f" In {a['repeat_frac']:.0%} of each batch's sequences a passage of the window (16 to {a['block'] // 2} tokens, "
+     "at a random place) recurs right after itself: real text that rewards copying from context, which is what an "
+     "induction head does. Its length and place vary, so no fixed offset predicts the copy; natural text alone "
+     "forms induction heads only after far more tokens than two cores give in this budget."
+     if a.get("repeat_frac") else "") + "\n")
 w(f"- steps: {steps:,}; tokens seen: {tokens / 1e6:.1f} M"
   + (f" (≈ {tokens / train_tokens:.2f} passes over the {train_tokens / 1e6:.1f} M-token train split)" if train_tokens else ""))
 w(f"- time in training steps: {step_seconds / 60:.0f} minutes; median throughput {tps:,.0f} tokens/s (the 2 cores were shared with other builds and tests)")
@@ -115,6 +120,18 @@ w(f"\nStrongest induction head: layer {best_ind['layer']} head {best_ind['head']
   f"strongest previous-token head: layer {best_prev['layer']} head {best_prev['head']} ({best_prev['previous_token']:.3f}). "
   f"On the repeated random tokens the loss falls from {rr['first_half']:.2f} nats/token on the first half to "
   f"{rr['second_half']:.2f} on the second: {'the model copies from context' if rr['second_half'] < rr['first_half'] - 1 else 'little copying'}.\n")
+heads_log = os.path.join(folder, "heads_log.csv")
+if os.path.exists(heads_log):
+    hl = list(csv.DictReader(open(heads_log)))
+    w("The same scores during training (best head at each evaluation; [`heads_log.csv`](heads_log.csv)), with the "
+      "loss on the repeated half of the random sequences:\n")
+    w("| step | tokens | best induction | best previous-token | loss on the repeat (nats/token) |\n| ---: | ---: | ---: | ---: | ---: |")
+    for r in (hl if len(hl) <= 12 else [hl[i * (len(hl) - 1) // 11] for i in range(12)]):
+        w(f"| {int(r['step']):,} | {int(r['tokens']) / 1e6:.2f} M | {float(r['best_induction']):.3f} | "
+          f"{float(r['best_previous_token']):.3f} | {float(r['repeated_half_loss']):.2f} |")
+    first = next((r for r in hl if float(r["best_induction"]) >= 0.3), None)
+    w("\n" + (f"An induction score of 0.3 was first reached at step {int(first['step']):,} "
+               f"({int(first['tokens']) / 1e6:.1f} M tokens).\n" if first else "No head reached an induction score of 0.3 during the run.\n"))
 if notes.get("heads_note"):
     w(notes["heads_note"] + "\n")
 w("## What more compute would buy\n")
