@@ -27,9 +27,28 @@ export interface HeadStats {
   firstShare: number;
   /** Mean over rows 1..T-1 of the weight on the previous token. */
   prevScore: number;
+  /**
+   * Induction score on this text: over the queries whose token occurred before (not just before), the mean total
+   * weight on the tokens that followed its earlier occurrences; NaN when no token repeats.
+   */
+  inductionScore: number;
 }
 
-export function headStats(m: Float32Array, T: number): HeadStats {
+/**
+ * For each position i, the positions j + 1 where j < i - 1 holds the same token id: where an induction head looks
+ * from i (the token after each earlier occurrence). Computed once per trace, shared by every head.
+ */
+export function inductionTargets(ids: readonly number[]): number[][] {
+  const seen = new Map<number, number[]>();
+  return ids.map((id, i) => {
+    const earlier = seen.get(id) ?? [];
+    const targets = earlier.filter((j) => j + 1 < i).map((j) => j + 1);
+    seen.set(id, [...earlier, i]);
+    return targets;
+  });
+}
+
+export function headStats(m: Float32Array, T: number, targets: readonly (readonly number[])[] = []): HeadStats {
   let entropy = 0, first = 0, prev = 0;
   for (let i = 0; i < T; i++) {
     const row = i * T;
@@ -44,8 +63,19 @@ export function headStats(m: Float32Array, T: number): HeadStats {
       prev += m[row + i - 1];
     }
   }
+  let induction = 0, repeats = 0;
+  for (let i = 0; i < Math.min(T, targets.length); i++) {
+    if (targets[i].length === 0) continue;
+    repeats++;
+    for (const j of targets[i]) induction += m[i * T + j];
+  }
   const rows = Math.max(1, T - 1);
-  return { entropy: entropy / T, firstShare: T > 1 ? first / rows : 1, prevScore: T > 1 ? prev / rows : 0 };
+  return {
+    entropy: entropy / T,
+    firstShare: T > 1 ? first / rows : 1,
+    prevScore: T > 1 ? prev / rows : 0,
+    inductionScore: repeats ? induction / repeats : NaN,
+  };
 }
 
 /** softmax(logits / temperature), computed stably (subtract the max). */

@@ -152,7 +152,7 @@ describe('attention panel views (engine trace in Chromium)', function () {
     assert.ok(got.every((v, k) => Math.abs(v - want[k]) <= 3), `mean ${mean}: ${got} vs ${want}`);
   });
 
-  it('draws all L x H heads with entropy, first-token share and previous-token score', async () => {
+  it('draws all L x H heads with entropy, first-token share, previous-token and induction scores', async () => {
     await openTab(panel, 'All heads');
     const cells = panel.page.locator('.heads-grid button.head-cell');
     assert.equal(await cells.count(), L * H);
@@ -169,7 +169,19 @@ describe('attention panel views (engine trace in Chromium)', function () {
           prev += att(trace, l, h, i, i - 1);
         }
       }
+      // Induction on this text: from each token seen before (not just before), the weight on what followed it then.
+      let ind = 0, repeats = 0;
+      for (let i = 0; i < T; i++) {
+        const after = [];
+        for (let j = 0; j + 1 < i; j++) if (trace.tokens[j].id === trace.tokens[i].id) after.push(j + 1);
+        if (after.length === 0) continue;
+        repeats++;
+        for (const k of after) ind += att(trace, l, h, i, k);
+      }
+      assert.ok(repeats > 0, 'the sample repeats some token');
       const b = panel.page.locator(`button.head-cell[data-layer="${l}"][data-head="${h}"]`);
+      assert.ok(Math.abs(Number(await b.getAttribute('data-induction')) - ind / repeats) < 1e-4);
+      if (ind / repeats >= 1e-3) assert.match((await b.locator('.head-stats').textContent()) ?? '', new RegExp(`ind ${(ind / repeats).toFixed(2)}`));
       assert.ok(Math.abs(Number(await b.getAttribute('data-entropy')) - ent / T) < 1e-4);
       assert.ok(Math.abs(Number(await b.getAttribute('data-first')) - first / (T - 1)) < 1e-4);
       assert.ok(Math.abs(Number(await b.getAttribute('data-prev')) - prev / (T - 1)) < 1e-4);

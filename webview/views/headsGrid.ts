@@ -1,12 +1,13 @@
 /**
  * Every layer x head as a small heatmap (max-pooled to at most THUMB px a side so 12 x 12 heads at 1024 tokens stay
- * cheap), each with its summary: mean row entropy, share of attention on the first token, previous-token score.
+ * cheap), each with its summary: mean row entropy, share of attention on the first token, previous-token score and
+ * induction score on this text (the heads that copy from context light up where the text repeats itself).
  * The first paint samples each block; the exact images and the summaries follow, one head per task.
  */
 import { select } from 'd3';
 import type { Trace } from '../../src/protocol';
 import { packRgb, packedLut, themeRgb } from '../colours';
-import { fmt, headMatrix, headStats, type HeadStats } from '../traceMath';
+import { fmt, headMatrix, headStats, inductionTargets, type HeadStats } from '../traceMath';
 import type { PanelActions, PanelModel, View } from './types';
 
 export const THUMB = 48;
@@ -54,7 +55,7 @@ export function createHeadsGrid(element: HTMLElement, actions: PanelActions): Vi
   const root = select(element).append('div').attr('class', 'heads-grid').attr('data-testid', 'heads-grid');
   const note = element.appendChild(document.createElement('p'));
   note.className = 'note';
-  note.textContent = 'H: mean entropy of a query row (bits). first: mean weight on the first token. prev: mean weight on the previous token. Click a head to open it large.';
+  note.textContent = 'H: mean entropy of a query row (bits). first: mean weight on the first token. prev: mean weight on the previous token. ind: where a token has occurred before, mean weight on the token that followed it then (an induction head copies from there; — when no token repeats). Click a head to open it large.';
   let drawn: Trace | undefined;
   let timer = 0;
   let frame = 0;
@@ -90,6 +91,7 @@ export function createHeadsGrid(element: HTMLElement, actions: PanelActions): Vi
     }
     // After the first paint, one head per task (so input and frames interleave): the exact image and the summary.
     const jobs: (() => void)[] = [];
+    const targets = inductionTargets(trace.tokens.map((t) => t.id));
     // buttons[l * H + h]: the cell of layer l, head h.
     for (let l = 0; l < L; l++) {
       for (let h = 0; h < H; h++) {
@@ -97,12 +99,14 @@ export function createHeadsGrid(element: HTMLElement, actions: PanelActions): Vi
           const m = headMatrix(att, T, H, l, h);
           const b = buttons[l * H + h];
           drawThumb(b.querySelector('canvas')!, m, T, true, bg);
-          const s: HeadStats = headStats(m, T);
-          b.querySelector('.head-stats')!.textContent = `H ${fmt(s.entropy, 2)} · first ${fmt(s.firstShare, 2)} · prev ${fmt(s.prevScore, 2)}`;
-          b.setAttribute('aria-label', `Layer ${l} head ${h}: entropy ${fmt(s.entropy, 2)} bits, first-token share ${fmt(s.firstShare, 2)}, previous-token score ${fmt(s.prevScore, 2)}`);
+          const s: HeadStats = headStats(m, T, targets);
+          const ind = Number.isNaN(s.inductionScore) ? '—' : fmt(s.inductionScore, 2);
+          b.querySelector('.head-stats')!.textContent = `H ${fmt(s.entropy, 2)} · first ${fmt(s.firstShare, 2)} · prev ${fmt(s.prevScore, 2)} · ind ${ind}`;
+          b.setAttribute('aria-label', `Layer ${l} head ${h}: entropy ${fmt(s.entropy, 2)} bits, first-token share ${fmt(s.firstShare, 2)}, previous-token score ${fmt(s.prevScore, 2)}, induction score ${ind}`);
           b.dataset.entropy = String(s.entropy);
           b.dataset.first = String(s.firstShare);
           b.dataset.prev = String(s.prevScore);
+          b.dataset.induction = String(s.inductionScore);
         });
       }
     }
