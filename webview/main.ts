@@ -34,6 +34,7 @@ interface SavedState {
   uri?: string;
   selection?: Selection;
   tab?: number;
+  settings?: Record<string, string>;
 }
 
 const TABS: { id: string; title: string; create: ViewFactory }[] = [
@@ -59,6 +60,7 @@ let detail: AttentionDetail | undefined;
 let logits: LogitsRow | undefined;
 let docUri = saved.uri;
 let tab = saved.tab ?? 0;
+const settings: Record<string, string> = { ...saved.settings };
 let askedDetail = '';
 let askedLogits = -1;
 let lastHover = '';
@@ -122,6 +124,11 @@ const actions: PanelActions = {
     askedLogits = position;
     post({ type: 'requestLogitsRow', position });
   },
+  setting: (key) => settings[key],
+  saveSetting(key, value) {
+    settings[key] = value;
+    persist();
+  },
 };
 
 let tokensView: View = createTokens(tokensBox, actions);
@@ -129,7 +136,7 @@ let views: (View | undefined)[] = TABS.map(() => undefined);
 let stale = TABS.map(() => true);
 
 function persist(): void {
-  vscode.setState({ uri: docUri, selection: sel, tab } satisfies SavedState);
+  vscode.setState({ uri: docUri, selection: sel, tab, settings } satisfies SavedState);
 }
 
 function model(): PanelModel | undefined {

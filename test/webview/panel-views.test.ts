@@ -127,6 +127,33 @@ describe('attention panel views (engine trace in Chromium)', function () {
     await panel.page.mouse.move(0, 0);
   });
 
+  it('colours by the square root or by each row over its maximum on request, with the real weight in the tooltip', async () => {
+    const sel = '.view-attention canvas.matrix-canvas';
+    const cell = await panel.page.evaluate((s) => document.querySelector<HTMLCanvasElement>(s)!.width, sel) / T;
+    const choose = (v: string): Promise<void> => panel.page.evaluate((value) => {
+      const s = document.getElementById('heatmap-colour') as HTMLElement & { value: string };
+      s.value = value;
+      s.dispatchEvent(new Event('change'));
+    }, v);
+    const [i, j] = [T - 1, 1];
+    let rowMax = 0;
+    for (let k = 0; k <= i; k++) rowMax = Math.max(rowMax, att(trace, 0, 0, i, k));
+    const at = (): Promise<[number, number, number]> => pixel(panel, sel, j * cell + Math.floor(cell / 2), i * cell + Math.floor(cell / 2));
+    await choose('sqrt');
+    assert.deepEqual(await at(), viridisRgb(Math.sqrt(att(trace, 0, 0, i, j))));
+    await choose('row');
+    assert.deepEqual(await at(), viridisRgb(att(trace, 0, 0, i, j) / rowMax));
+    assert.match((await panel.page.locator('.view-attention .legend').textContent()) ?? '', /row's largest weight/);
+    const box = (await panel.page.locator('.view-attention svg.matrix-overlay').boundingBox())!;
+    await panel.page.mouse.move(box.x + (j + 0.5) * (box.width / T), box.y + (QUERY + 0.5) * (box.width / T));
+    const tipText = (await panel.page.locator('.view-attention .tooltip').textContent()) ?? '';
+    assert.ok(tipText.includes(`weight ${fmt4(att(trace, 0, 0, QUERY, j))}`), tipText);
+    await panel.page.mouse.move(0, 0);
+    assert.equal(((await panel.state()) as { settings: Record<string, string> }).settings['heatmap.colour'], 'row');
+    await choose('weight');
+    assert.deepEqual(await at(), viridisRgb(att(trace, 0, 0, i, j)));
+  });
+
   it('walks the cells with the keyboard and announces them', async () => {
     await panel.page.locator('.view-attention svg.matrix-overlay').focus();
     await panel.page.keyboard.press('ArrowDown'); // first key press places the cursor on the selected row
@@ -382,13 +409,21 @@ describe('attention panel views (engine trace in Chromium)', function () {
     const state = (await panel.state()) as { uri: string; selection: { token: number }; tab: number };
     assert.equal(state.uri, 'file:///test/doc.ts');
     assert.equal(state.selection.token, QUERY);
-    const again = await openPanel({ theme: 'dark', state: { ...state, selection: { token: 3, layer: L - 1, head: 0 }, tab: 6 } });
+    const settings = { 'heatmap.colour': 'sqrt', 'heatmap.zoom': '4', 'softmax.temperature': '0.5' };
+    const again = await openPanel({ theme: 'dark', state: { ...state, selection: { token: 3, layer: L - 1, head: 0 }, tab: 6, settings } });
     try {
       await again.waitForPosted('ready');
       await again.post({ type: 'init', trace, selection: { token: 0, layer: 0, head: 0 }, theme: 'dark' });
       await again.page.locator('svg.loss rect.bar.selected').waitFor();
       assert.equal(await again.page.locator('svg.loss rect.bar.selected').getAttribute('data-index'), '3');
       assert.equal(await again.page.locator('.tokens span.tok[aria-selected="true"]').getAttribute('data-index'), '3');
+      // Each view's own controls come back as they were.
+      await openTab(again, 'Attention');
+      assert.equal(await again.page.locator('#heatmap-colour').evaluate((e) => (e as HTMLElement & { value: string }).value), 'sqrt');
+      assert.equal(await again.page.locator('#heatmap-zoom').evaluate((e) => (e as HTMLElement & { value: string }).value), '4');
+      await openTab(again, 'Softmax');
+      assert.equal(await again.page.locator('#temperature').inputValue(), '0.5');
+      assert.deepEqual(((await again.state()) as { settings: unknown }).settings, settings);
       again.assertClean();
     } finally {
       await again.close();

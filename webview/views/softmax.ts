@@ -14,10 +14,12 @@ export function createSoftmax(element: HTMLElement, actions: PanelActions): View
   const bar = element.appendChild(document.createElement('div'));
   bar.className = 'view-bar';
   const title = bar.appendChild(document.createElement('h2'));
-  let temperature = 1;
+  const saved = Number(actions.setting('softmax.temperature'));
+  let temperature = saved >= 0.1 && saved <= 2 ? saved : 1;
   let model: PanelModel | undefined;
-  const { input } = slider(bar, 'Temperature', 0.1, 2, 0.05, 1, (v) => {
+  const { input } = slider(bar, 'Temperature', 0.1, 2, 0.05, temperature, (v) => {
     temperature = v;
+    actions.saveSetting('softmax.temperature', String(v));
     if (model) draw(model);
   });
   input.id = 'temperature';

@@ -27,6 +27,9 @@ export interface PanelActions {
   chooseHead(layer: number, head: number, open: boolean): void;
   requestDetail(layer: number, head: number, query: number): void;
   requestLogits(position: number): void;
+  /** A view's own control value (zoom, colour scale, temperature) saved with the panel's state, so a reload keeps it. */
+  setting(key: string): string | undefined;
+  saveSetting(key: string, value: string): void;
 }
 
 export interface View {
