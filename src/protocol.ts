@@ -59,7 +59,11 @@ export interface TrainingLog {
 
 export interface TokenSpan {
   id: number;
-  /** The token's text as decoded on its own (may be a replacement char for partial UTF-8 bytes). */
+  /**
+   * The token's text as decoded on its own (may be a replacement char for partial UTF-8 bytes). A generated token's
+   * text is what it adds to the decoded stream instead: '' for the first bytes of a character, the whole character
+   * from the token that completes it.
+   */
   text: string;
   /** UTF-16 [start, end) in the analysed text (add Trace.offset for the document offset). */
   start: number;

@@ -136,7 +136,7 @@ class ByteLevelBpeTokenizer implements Tokenizer {
     return ids;
   }
 
-  private bytesOf(id: number): Uint8Array {
+  bytesOf(id: number): Uint8Array {
     const b = Number.isInteger(id) ? this.tokenBytes[id] : undefined;
     if (!b) throw new Error(`${this.source}: token id ${id} is not in the vocabulary (size ${this.vocabSize})`);
     return b;

@@ -26,6 +26,8 @@ export interface Tokenizer {
   decode(ids: number[]): string;
   /** The text of one token on its own (partial UTF-8 shows as U+FFFD). */
   tokenText(id: number): string;
+  /** The bytes one token stands for (UTF-8, possibly part of a character); throws for an id outside the vocabulary. */
+  bytesOf(id: number): Uint8Array;
 }
 
 export interface Checkpoint {

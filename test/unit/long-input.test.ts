@@ -125,6 +125,29 @@ describe('long inputs through the engine session', function () {
     assert.equal((await analyze('still alive', 8)).text, 'still alive');
   });
 
+  it('generated tokens that split a character add no text until the character is whole (never U+FFFD)', async () => {
+    const { ckpt } = session.requireModel();
+    const target = '鬱龘🙂'; // rare characters: each takes several byte-level tokens in a 4k vocabulary
+    const ids = ckpt.tokenizer.encode(target).map((t) => t.id);
+    assert.ok(ids.length > 3, `"${target}" is only ${ids.length} tokens`);
+    assert.ok(ids.some((id) => ckpt.tokenizer.tokenText(id).includes('\uFFFD')), 'some token holds part of a character');
+    const start = await session.handle({ kind: 'generateStart', sessionId: 'utf8', prompt: 'x =', maxTokens: ids.length });
+    assert.ok(start.kind === 'generateStart');
+    const texts: string[] = [];
+    let end = 'x ='.length;
+    for (const id of ids) {
+      const r = await session.handle({ kind: 'generateStep', sessionId: 'utf8', tokenId: id, topK: 0 });
+      assert.ok(r.kind === 'generateStep');
+      assert.ok(!r.token.text.includes('\uFFFD'), `step text ${JSON.stringify(r.token.text)}`);
+      assert.equal(r.token.start, end);
+      end = r.token.end;
+      texts.push(r.token.text);
+    }
+    assert.equal(texts.join(''), target);
+    assert.ok(texts.includes(''), 'a token holding only the first bytes of a character adds no text');
+    await session.handle({ kind: 'generateEnd', sessionId: 'utf8' });
+  });
+
   it('a generation prompt keeps its last tokens and stops with an error when the context is full', async () => {
     const { ckpt } = session.requireModel();
     const nPos = ckpt.config.n_positions;

@@ -74,7 +74,7 @@ function tinyCheckpoint(config: ModelConfig, untied: boolean): Checkpoint {
     bundled: false,
     config,
     weights: w,
-    tokenizer: { vocabSize: V, encode: () => [], decode: (ids) => ids.map(tokenText).join(''), tokenText },
+    tokenizer: { vocabSize: V, encode: () => [], decode: (ids) => ids.map(tokenText).join(''), tokenText, bytesOf: (id) => new TextEncoder().encode(tokenText(id)) },
   };
 }
 

@@ -57,6 +57,7 @@ function idTokenizer(vocabSize: number): Tokenizer {
       throw new Error('this fixture has no tokenizer; drive it with token ids');
     },
     decode: (ids) => ids.map((id) => `#${id}`).join(''),
+    bytesOf: (id) => new TextEncoder().encode(`#${id}`),
     tokenText: (id) => `#${id}`,
   };
 }

@@ -173,6 +173,12 @@ export function createContinuation(element: HTMLElement, post: (a: GenerationAct
       el.dataset.step = String(i);
       el.tabIndex = 0;
       el.title = `step ${i + 1}: rank ${st.rank}, p ${fmt(st.p, 4)}`;
+      // The first bytes of a character another token completes: no text of its own yet (the engine decodes the bytes
+      // as a stream), so the chip shows a dot rather than nothing.
+      if (st.token.text === '') {
+        el.classList.add('partial');
+        el.title += ' (the first bytes of a character; the next token completes it)';
+      }
       el.addEventListener('click', () => { chosen = i; draw(); });
       el.addEventListener('keydown', (e) => { if (e.key === 'Enter') { chosen = i; draw(); } });
     });
