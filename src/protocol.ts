@@ -48,10 +48,24 @@ export interface TrainingLogRow {
   tokensPerSecond: number;
 }
 
+/** heads_log.csv: the strongest head's scores at one evaluation during training (scripts/train/evaluate.py's measures). */
+export interface TrainingHeadsRow {
+  step: number;
+  tokens: number;
+  /** Best over heads of the attention from a repeated random token to the token after its first occurrence. */
+  bestInduction: number;
+  /** Best over heads of the mean attention to the previous token on validation text. */
+  bestPreviousToken: number;
+  /** Loss (nats/token) on the repeated half of the random sequences: it falls when the model copies from context. */
+  repeatedHalfLoss: number;
+}
+
 export interface TrainingLog {
   rows: TrainingLogRow[];
   /** The clipping threshold used in training (max global gradient norm), when known. */
   clipNorm?: number;
+  /** Head scores over training, when the folder ships heads_log.csv. */
+  heads?: TrainingHeadsRow[];
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,13 +1,42 @@
 /**
- * train_log.csv (written by scripts/train/train.py beside the model) -> TrainingLog, and the clipping threshold
- * from config.json ("xray_clip_norm") or train_meta.json ("clip_norm").
+ * train_log.csv (written by scripts/train/train.py beside the model) -> TrainingLog, the clipping threshold
+ * from config.json ("xray_clip_norm") or train_meta.json ("clip_norm"), and heads_log.csv (head scores at each
+ * evaluation) when present.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { TrainingLog, TrainingLogRow } from '../protocol';
+import type { TrainingHeadsRow, TrainingLog, TrainingLogRow } from '../protocol';
 import { readJsonFile } from './tokenizer';
 
 const COLUMNS = ['step', 'tokens', 'train_loss', 'val_loss', 'grad_norm', 'clipped', 'lr', 'tokens_per_s'] as const;
+const HEADS_COLUMNS = ['step', 'tokens', 'best_induction', 'best_previous_token', 'repeated_half_loss'] as const;
+
+/** heads_log.csv -> rows; every cell must be a number. */
+export function parseHeadsLogCsv(text: string, file: string): TrainingHeadsRow[] {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+  if (lines.length === 0) throw new Error(`${file}: is empty (expected a header line: ${HEADS_COLUMNS.join(',')})`);
+  const header = lines[0].split(',').map((h) => h.trim());
+  const col = new Map(header.map((h, i) => [h, i]));
+  for (const c of HEADS_COLUMNS) {
+    if (!col.has(c)) throw new Error(`${file}: header lacks column "${c}" (found: ${header.join(',').slice(0, 100)})`);
+  }
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(',');
+    const num = (c: (typeof HEADS_COLUMNS)[number]): number => {
+      const s = (cells[col.get(c) as number] ?? '').trim();
+      const v = Number(s);
+      if (s === '' || !Number.isFinite(v)) throw new Error(`${file}: line ${i + 2} column "${c}" is ${JSON.stringify(s).slice(0, 30)}, not a number`);
+      return v;
+    };
+    return {
+      step: num('step'),
+      tokens: num('tokens'),
+      bestInduction: num('best_induction'),
+      bestPreviousToken: num('best_previous_token'),
+      repeatedHalfLoss: num('repeated_half_loss'),
+    };
+  });
+}
 
 export function parseTrainingLogCsv(text: string, file: string): TrainingLogRow[] {
   const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
@@ -62,6 +91,12 @@ export function readTrainingLog(dir: string, config: Record<string, unknown>, st
   const log: TrainingLog = { rows };
   const clip = clipNorm(dir, config);
   if (clip !== undefined) log.clipNorm = clip;
+  const headsFile = path.join(dir, 'heads_log.csv');
+  if (fs.existsSync(headsFile)) {
+    const headsText = fs.readFileSync(headsFile, 'utf8');
+    const ours = HEADS_COLUMNS.every((c) => headsText.split('\n', 1)[0].split(',').map((h) => h.trim()).includes(c));
+    if (strict || ours) log.heads = parseHeadsLogCsv(headsText, headsFile);
+  }
   return log;
 }
 

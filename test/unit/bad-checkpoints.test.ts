@@ -171,6 +171,19 @@ describe('bad checkpoints', function () {
       writeTinyCheckpoint(d, { vocabRows: 200 });
       await expectFault(d, /tokenizer\.json/, /tokenizer has 262 tokens but wte in model\.safetensors has only 200 rows/);
     });
+    it('a broken heads_log.csv names the file, line and column; another tool\'s heads_log.csv is skipped', async () => {
+      const header = 'step,tokens,best_induction,best_previous_token,repeated_half_loss\n';
+      const d = fresh();
+      fs.writeFileSync(path.join(d, 'heads_log.csv'), `${header}100,409600,0.007,0.021,8.8\n200,819200,0.5,x,2.0\n`);
+      await expectFault(d, /heads_log\.csv/, /line 3 column "best_previous_token" is "x", not a number/);
+      const ok = fresh();
+      fs.writeFileSync(path.join(ok, 'heads_log.csv'), `${header}100,409600,0.007,0.021,8.8\n`);
+      assert.deepEqual((await loadCheckpoint(ok)).trainingLog?.heads,
+        [{ step: 100, tokens: 409600, bestInduction: 0.007, bestPreviousToken: 0.021, repeatedHalfLoss: 8.8 }]);
+      const other = fresh();
+      fs.writeFileSync(path.join(other, 'heads_log.csv'), 'epoch,head,score\n1,2,3\n');
+      assert.equal((await loadCheckpoint(other)).trainingLog?.heads, undefined);
+    });
     it('a broken train_log.csv', async () => {
       const d = fresh();
       fs.writeFileSync(path.join(d, 'train_log.csv'), TRAIN_LOG.replace('5.5', 'five'));

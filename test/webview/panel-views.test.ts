@@ -377,6 +377,14 @@ describe('attention panel views (engine trace in Chromium)', function () {
     }
     assert.match(note, new RegExp(`${log.rows.length} logged steps`));
     assert.equal(await panel.page.locator('svg[data-testid="train-grad"] path.marker').count(), log.rows.filter((r) => r.clipped).length);
+    const heads = panel.page.locator('svg[data-testid="train-heads"]');
+    if (!log.heads?.length) {
+      assert.equal(await heads.getAttribute('visibility'), 'hidden');
+      return;
+    }
+    assert.equal(await heads.locator('path.series').count(), 2);
+    assert.match((await heads.getAttribute('aria-label')) ?? '', /previous-token, induction by step/);
+    if (log.heads.length <= 64) assert.equal(await heads.locator('g.series-points circle').count(), 2 * log.heads.length);
   });
 
   it('rejects a malformed message with an error reply', async () => {

@@ -1,6 +1,7 @@
 /**
  * Training: the loaded model's training log — train and validation loss, the global gradient norm with the steps
- * where clipping fired marked and the clipping threshold drawn, and the learning rate schedule.
+ * where clipping fired marked and the clipping threshold drawn, the learning rate schedule, and (when the model
+ * ships heads_log.csv) the strongest previous-token and induction scores at each evaluation.
  */
 import { fmt } from '../traceMath';
 import { createLineChart } from './lineChart';
@@ -14,6 +15,7 @@ export function createTraining(element: HTMLElement, actions: PanelActions): Vie
   const loss = createLineChart(element, 'train-loss');
   const grad = createLineChart(element, 'train-grad');
   const lr = createLineChart(element, 'train-lr');
+  const heads = createLineChart(element, 'train-heads');
   let drawn: unknown = {}; // never a log: the first update always draws
 
   return {
@@ -21,7 +23,7 @@ export function createTraining(element: HTMLElement, actions: PanelActions): Vie
       const log = m.trace.model.trainingLog;
       if (log === drawn) return;
       drawn = log;
-      const charts = [loss.svg, grad.svg, lr.svg];
+      const charts = [loss.svg, grad.svg, lr.svg, heads.svg];
       if (!log || log.rows.length === 0) {
         note.textContent = `The model "${m.trace.model.name}" ships no training log.`;
         charts.forEach((c) => c.setAttribute('visibility', 'hidden'));
@@ -44,6 +46,11 @@ export function createTraining(element: HTMLElement, actions: PanelActions): Vie
         markers: { name: 'clipped', cls: 'series-d', points: clipped.map((r) => [r.step, r.gradNorm]) },
         hline: log.clipNorm !== undefined ? { y: log.clipNorm, label: `clip ${log.clipNorm}` } : undefined });
       lr.draw({ title: 'Learning rate', xLabel: 'step', yLabel: 'lr', series: [{ name: 'lr', cls: 'series-e', points: rows.map((r) => [r.step, r.lr]) }] });
+      if (!log.heads?.length) return void heads.svg.setAttribute('visibility', 'hidden');
+      heads.draw({ title: 'Attention heads during training (best head)', xLabel: 'step', yLabel: 'attention score', series: [
+        { name: 'previous-token', cls: 'series-a', points: log.heads.map((r) => [r.step, r.bestPreviousToken]) },
+        { name: 'induction', cls: 'series-b', points: log.heads.map((r) => [r.step, r.bestInduction]) },
+      ] });
     },
     dispose() {
       element.replaceChildren();
