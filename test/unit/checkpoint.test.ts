@@ -76,6 +76,9 @@ describe('checkpoint loader', function () {
     assert.equal(ck.trainingLog?.rows.length, csvLines.length - 1);
     assert.equal(ck.trainingLog?.rows[0].step, Number(csvLines[1].split(',')[0]));
     assert.equal(ck.trainingLog?.clipNorm, raw.xray_clip_norm);
+    const headsLines = fs.readFileSync(path.join(dir, 'heads_log.csv'), 'utf8').trim().split('\n');
+    assert.equal(ck.trainingLog?.heads?.length, headsLines.length - 1);
+    assert.equal(ck.trainingLog?.heads?.at(-1)?.step, Number(headsLines.at(-1)!.split(',')[0]));
   });
 
   it('loads keys with and without the "transformer." prefix to the same canonical weights', async () => {
