@@ -136,8 +136,10 @@ export function createContinuation(element: HTMLElement, post: (a: GenerationAct
     const g = svg.selectAll<SVGGElement, TopToken>('g.bar').data(cands, (d) => String(d.id))
       .join((e) => {
         const gg = e.append('g').attr('class', 'bar').attr('tabindex', 0).attr('role', 'button');
+        // The whole row takes the click: a bar for p = 0.01 is a pixel wide.
+        gg.append('rect').attr('class', 'hit').attr('x', 0).attr('width', W);
         gg.append('text').attr('class', 'label').attr('x', LEFT - 6).attr('text-anchor', 'end').attr('dy', '0.35em');
-        gg.append('rect').attr('x', LEFT);
+        gg.append('rect').attr('class', 'p').attr('x', LEFT);
         gg.append('text').attr('class', 'value').attr('dy', '0.35em');
         return gg;
       })
@@ -152,7 +154,8 @@ export function createContinuation(element: HTMLElement, post: (a: GenerationAct
         if (e.key === 'Enter' || e.key === ' ') post({ action: 'branch', step: stepIndex, tokenId: d.id });
       });
     g.select('text.label').attr('y', y.bandwidth() / 2).text((d) => showToken(d.text).slice(0, 14));
-    g.select('rect').attr('height', y.bandwidth()).attr('width', (d) => Math.max(0.5, x(d.p)));
+    g.select('rect.hit').attr('height', y.bandwidth());
+    g.select('rect.p').attr('height', y.bandwidth()).attr('width', (d) => Math.max(0.5, x(d.p)));
     g.select('text.value').attr('x', (d) => LEFT + x(d.p) + 4).attr('y', y.bandwidth() / 2).text((d) => fmt(d.p, 4));
   }
 
