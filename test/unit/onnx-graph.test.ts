@@ -207,6 +207,15 @@ describe('ONNX GPT graph', function () {
         assert.deepEqual(s.topk.map((x) => [x.id, x.text, x.logit]), j.topk.map((x) => [x.id, x.text, x.logit]), `top-k at ${i}`);
         s.topk.forEach((x, r) => assert.ok(Math.abs(x.p - j.topk[r].p) <= 1e-6, `top-${r} p at ${i}`));
       });
+      // The same ids again: the cached row scores, or (another k) the cached logits scored in JavaScript.
+      await runner.logitsRow([...ids].reverse(), 0); // another run in between
+      const fresh = await runner.forward(ids, {}, k);
+      assert.deepEqual((await runner.forward(ids, {}, k)).scores, fresh.scores);
+      const fewer = await runner.forward(ids, {}, 2);
+      fewer.scores.forEach((s, i) => {
+        assert.deepEqual(s.topk.map((x) => x.id), js.scores[i].topk.slice(0, 2).map((x) => x.id), `top-2 at ${i}`);
+        assert.ok(Math.abs(s.entropy - js.scores[i].entropy) <= 1e-5, `entropy at ${i} (k = 2)`);
+      });
     } finally {
       runner.dispose();
     }
