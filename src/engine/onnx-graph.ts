@@ -12,8 +12,9 @@
  *
  * Both variants also score every logits row in the graph (inputs `targets` int64 [T]: the next token of each
  * position, any valid id for the last; `top_k` int64 [1]): `row_lse` and `row_entropy` (nats) [T, 1], `row_greater`
- * [T, 1] (how many logits exceed the target's: its rank minus one) and `top_values` / `top_ids` [T, K]. On a small
- * model, one JavaScript pass over [T][V] cost more than the model itself; here it runs on onnxruntime's threads.
+ * [T, 1] (how many logits exceed the target's: its rank minus one), `next_logit` [T, 1] (the target's logit) and
+ * `top_values` / `top_ids` [T, K]. On a small model, one JavaScript pass over [T][V] cost more than the model itself;
+ * here it runs on onnxruntime's threads, and a hover need not fetch the logits at all (onnx-runner.ts).
  */
 import type { ModelConfig } from '../protocol';
 import type { HostTensor, Weights } from './types';
@@ -23,6 +24,9 @@ export interface GraphVariant {
   traced: boolean;
 }
 
+/** The row-scoring outputs both variants declare after `logits`. */
+export const SCORING_OUTPUTS = ['row_lse', 'row_entropy', 'row_greater', 'next_logit', 'top_values', 'top_ids'];
+
 /** Names of the graph's outputs, in the order they are declared. */
 export function graphOutputs(v: GraphVariant): string[] {
   const names = ['logits', ...SCORING_OUTPUTS];
@@ -30,7 +34,6 @@ export function graphOutputs(v: GraphVariant): string[] {
   return names;
 }
 
-const SCORING_OUTPUTS = ['row_lse', 'row_entropy', 'row_greater', 'top_values', 'top_ids'];
 
 /** Opset 17: the first with LayerNormalization as a standard op. */
 const OPSET = 17;
@@ -171,6 +174,7 @@ export function buildGptOnnx(config: ModelConfig, weights: Weights, v: GraphVari
     valueInfoProto('row_lse', OnnxType.FLOAT, ['T', 1]),
     valueInfoProto('row_entropy', OnnxType.FLOAT, ['T', 1]),
     valueInfoProto('row_greater', OnnxType.FLOAT, ['T', 1]),
+    valueInfoProto('next_logit', OnnxType.FLOAT, ['T', 1]),
     valueInfoProto('top_values', OnnxType.FLOAT, ['T', 'K']),
     valueInfoProto('top_ids', OnnxType.INT64, ['T', 'K']),
   ];
@@ -211,7 +215,7 @@ function scoreRows(g: GraphBuilder, logits: string): void {
   const logS = g.o('Log', [s]);
   g.o('Add', [max, logS], {}, 'row_lse');
   g.o('Sub', [logS, g.o('Div', [w, s])], {}, 'row_entropy');
-  const target = g.o('GatherElements', [logits, g.o('Unsqueeze', ['targets', 'last_axis'])], { axis: 1 }); // [T, 1]
+  const target = g.o('GatherElements', [logits, g.o('Unsqueeze', ['targets', 'last_axis'])], { axis: 1 }, 'next_logit'); // [T, 1]
   g.o('ReduceSum', [g.o('Cast', [g.o('Greater', [logits, target])], { to: OnnxType.FLOAT }), 'last_axis'], { keepdims: 1 }, 'row_greater');
   g.op('TopK', [logits, 'top_k'], { axis: -1 }, 2, undefined, ['top_values', 'top_ids']);
 }

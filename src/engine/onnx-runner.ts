@@ -3,7 +3,7 @@
  * execution provider with one intra-op thread per core (tfjs-wasm in Node is single-threaded and 4-7x behind
  * PyTorch on GPT-2 small; see the fast-path issue).
  *
- * Sessions built from the same weights (onnx-graph.ts): plain (logits only, created at load), traced (created on
+ * Sessions built from the same weights (onnx-graph.ts): plain (logits and row scores, created at load), traced (created on
  * first use) and the small logit-lens head (ln_f + unembedding, on first use). Separate graphs rather than one with
  * every output, because intermediate tensors that are graph outputs cannot be fused away or have their buffers
  * reused. Each session holds its own copy of the weights it uses (onnxruntime-node cannot share initializers).
@@ -15,8 +15,8 @@ import * as os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import type { AttentionDetail, LayerNormStat, LogitLensEntry, ModelConfig, Trace, TraceRequest } from '../protocol';
 import type { Checkpoint, ModelRunner } from './types';
-import { buildGptOnnx, buildLensHeadOnnx, type GraphVariant } from './onnx-graph';
-import { layerNormStat, rowMeanStd, scoreSequence, scoresFromRowStats, softmax, type RowStats } from './trace';
+import { buildGptOnnx, buildLensHeadOnnx, graphOutputs, type GraphVariant } from './onnx-graph';
+import { layerNormStat, rowMeanStd, scoreSequence, scoresFromRowStats, softmax, type RowStats, type SequenceScores } from './trace';
 
 type OrtModule = typeof Ort;
 type Outputs = Ort.InferenceSession.OnnxValueMapType;
@@ -45,10 +45,11 @@ export async function createOnnxRunner(ckpt: Checkpoint, threads: number = os.cp
  */
 interface CachedRun {
   key: string;
-  logits: Float32Array;
+  /** Fetched only when a caller needs them (a logits row, a traced run): a hover takes the row scores alone. */
+  logits?: Float32Array;
   qkv?: Float32Array;
-  /** The graph's row scores for top-k `k`: a repeated request on the same ids needs no pass over the logits. */
-  rows?: { k: number; stats: (RowStats & { rank?: number })[] };
+  /** The graph's row scores for top-k `k` and each row's next-token logit: a repeated hover needs no run. */
+  rows?: { k: number; stats: (RowStats & { rank?: number })[]; nextLogit: Float32Array };
 }
 
 class OnnxRunner implements ModelRunner {
@@ -97,21 +98,31 @@ class OnnxRunner implements ModelRunner {
     }
   }
 
-  private async run(ids: number[], v: GraphVariant, topK = 1): Promise<Outputs> {
+  /**
+   * One run of a graph. The logits [T][V] leave onnxruntime only when `withLogits` (a traced run always takes them,
+   * for the logits rows the panel asks for next): copying them out cost a hover on the bundled model 1.5 ms of ~10.
+   */
+  private async run(ids: number[], v: GraphVariant, topK = 1, withLogits = true): Promise<Outputs> {
     this.checkIds(ids);
     const sess = await this.session(v);
     const int64 = (xs: number[]): Ort.Tensor => new this.ort.Tensor('int64', BigInt64Array.from(xs, (x) => BigInt(x)), [xs.length]);
     // Row i is scored against the next token; the last row has none (its rank is not reported), so any valid id.
     const targets = ids.map((_, i) => (i + 1 < ids.length ? ids[i + 1] : 0));
-    const out = await sess.run({ input_ids: int64(ids), targets: int64(targets), top_k: int64([topK]) });
-    this.last = { key: ids.join(','), logits: floats(out, 'logits'), qkv: v.traced ? floats(out, 'qkv') : undefined };
+    const fetches = graphOutputs(v).filter((name) => withLogits || v.traced || name !== 'logits');
+    const out = await sess.run({ input_ids: int64(ids), targets: int64(targets), top_k: int64([topK]) }, fetches);
+    this.last = {
+      key: ids.join(','),
+      logits: out.logits ? floats(out, 'logits') : undefined,
+      qkv: v.traced ? floats(out, 'qkv') : undefined,
+    };
     return out;
   }
 
-  /** The last run's logits (and q/k/v when asked) if it ran on exactly these ids. */
-  private cached(ids: number[], needQkv: boolean): CachedRun | undefined {
+  /** The last run if it ran on exactly these ids (and kept its logits / q/k/v when asked). */
+  private cached(ids: number[], need: { logits?: boolean; qkv?: boolean } = {}): CachedRun | undefined {
     const last = this.last;
-    return last && last.key === ids.join(',') && (!needQkv || last.qkv) ? last : undefined;
+    if (!last || last.key !== ids.join(',')) return undefined;
+    return (need.logits && !last.logits) || (need.qkv && !last.qkv) ? undefined : last;
   }
 
   /** Logit-lens entries: each residual [T, d] through the lens head; top-k and probabilities only leave the graph. */
@@ -136,20 +147,21 @@ class OnnxRunner implements ModelRunner {
     const { n_layer: L, n_embd: d, vocab_size: V } = this.config;
     const k = Math.max(1, Math.min(Math.floor(topK), V));
     const traced = Boolean(want.attention || want.residuals || want.layerNorm || want.logitLens);
-    // A traced request always runs: its arrays are handed out (and may be transferred away) each time.
-    const hit = traced ? undefined : this.cached(ids, false);
-    const out = hit ? undefined : await this.run(ids, traced ? VARIANT_TRACED : VARIANT_PLAIN, k);
     const T = ids.length;
     const tokenText = (id: number): string => this.ckpt.tokenizer.tokenText(id);
-    const logits = hit?.logits ?? floats(out, 'logits');
-    // A repeated request on the same ids reuses the graph's row scores, or (another k) scores the cached logits in
-    // JavaScript: the same numbers (trace.ts), one pass over [T][V].
-    let stats = hit?.rows?.k === k ? hit.rows.stats : undefined;
+    // A repeated hover on the same ids reuses the last run's row scores, or (another k) scores its logits in
+    // JavaScript (the same numbers, trace.ts). A traced request always runs: its arrays are handed out (and may be
+    // transferred away) each time.
+    const hit = traced ? undefined : this.cached(ids);
+    const reuse = hit?.rows?.k === k ? hit.rows : undefined;
+    const out = reuse || hit?.logits ? undefined : await this.run(ids, traced ? VARIANT_TRACED : VARIANT_PLAIN, k, false);
+    let scored: SequenceScores;
     if (out) {
-      stats = graphRowStats(out, T, k, tokenText);
-      if (this.last) this.last.rows = { k, stats };
-    }
-    const scored = stats ? scoresFromRowStats(stats, logits, ids, V) : scoreSequence(logits, ids, V, k, tokenText);
+      const rows = { k, stats: graphRowStats(out, T, k, tokenText), nextLogit: floats(out, 'next_logit') };
+      if (this.last) this.last.rows = rows;
+      scored = scoresFromRowStats(rows.stats, rows.nextLogit, ids);
+    } else if (reuse) scored = scoresFromRowStats(reuse.stats, reuse.nextLogit, ids);
+    else scored = scoreSequence(hit!.logits!, ids, V, k, tokenText);
     const result: ForwardResult = { ...scored, forwardMs: 0 };
     if (want.attention) result.attention = floats(out, 'attention');
     if (want.residuals) result.residuals = floats(out, 'residuals');
@@ -178,7 +190,7 @@ class OnnxRunner implements ModelRunner {
     checkIndex('layer', layer, L);
     checkIndex('head', head, H);
     checkIndex('query', query, T);
-    const qkv = this.cached(ids, true)?.qkv ?? floats(await this.run(ids, VARIANT_TRACED), 'qkv'); // [L, T, 3d]
+    const qkv = this.cached(ids, { qkv: true })?.qkv ?? floats(await this.run(ids, VARIANT_TRACED), 'qkv'); // [L, T, 3d]
     const hd = d / H;
     const at = (t: number, part: number): Float32Array => {
       const o = (layer * T + t) * 3 * d + part * d + head * hd;
@@ -213,7 +225,7 @@ class OnnxRunner implements ModelRunner {
   async logitsRow(ids: number[], position: number): Promise<Float32Array> {
     checkIndex('position', position, ids.length);
     const V = this.config.vocab_size;
-    const logits = this.cached(ids, false)?.logits ?? floats(await this.run(ids, VARIANT_PLAIN), 'logits');
+    const logits = this.cached(ids, { logits: true })?.logits ?? floats(await this.run(ids, VARIANT_PLAIN), 'logits');
     return logits.slice(position * V, (position + 1) * V);
   }
 

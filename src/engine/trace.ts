@@ -218,25 +218,26 @@ export function scoreSequence(
   }
   // Row i predicts token i+1: its rank comes out of the same pass.
   const stats = ids.map((_, i) => rowStats(rowOf(logits, i, vocab), k, tokenText, i + 1 < T ? ids[i + 1] : undefined));
-  return scoresFromRowStats(stats, logits, ids, vocab);
+  const nextLogit = ids.map((_, i) => (i + 1 < T ? logits[i * vocab + ids[i + 1]] : NaN));
+  return scoresFromRowStats(stats, nextLogit, ids);
 }
 
 /**
  * scoreSequence's second half: per-token scores from each row's summary, whoever computed it (rowStats here, the
- * ONNX graph's scoring outputs on the onnxruntime backend). stats[i].rank is the rank of ids[i + 1] in row i.
+ * ONNX graph's scoring outputs on the onnxruntime backend). stats[i].rank is the rank of ids[i + 1] in row i and
+ * nextLogit[i] its logit there.
  */
 export function scoresFromRowStats(
   stats: readonly (RowStats & { rank?: number })[],
-  logits: Float32Array,
+  nextLogit: ArrayLike<number>,
   ids: readonly number[],
-  vocab: number,
 ): SequenceScores {
   let lossSum = 0;
   const scores: TokenScore[] = ids.map((id, i) => {
     const own = stats[i];
     if (i === 0) return { p: null, rank: null, surprisal: null, entropy: own.entropy, topk: own.topk };
     const prev = stats[i - 1];
-    const nats = prev.logSumExp - logits[(i - 1) * vocab + id];
+    const nats = prev.logSumExp - nextLogit[i - 1];
     lossSum += nats;
     return { p: Math.exp(-nats), rank: prev.rank as number, surprisal: nats / LN2, entropy: own.entropy, topk: own.topk };
   });

@@ -183,7 +183,7 @@ describe('ONNX GPT graph', function () {
       await s.release();
       return out;
     };
-    const scoring = ['row_lse', 'row_entropy', 'row_greater', 'top_values', 'top_ids'];
+    const scoring = ['row_lse', 'row_entropy', 'row_greater', 'next_logit', 'top_values', 'top_ids'];
     assert.deepEqual(await names(false), ['logits', ...scoring]);
     assert.deepEqual(await names(true), ['logits', ...scoring, 'attention', 'residuals', 'ln_in', 'ln_out', 'qkv']);
   });
