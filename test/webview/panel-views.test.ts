@@ -135,6 +135,9 @@ describe('attention panel views (engine trace in Chromium)', function () {
       s.value = value;
       s.dispatchEvent(new Event('change'));
     }, v);
+    // The default, auto, is the weight itself below 128 tokens (row maximum from there).
+    assert.equal(await panel.page.locator('#heatmap-colour').evaluate((e) => (e as HTMLElement & { value: string }).value), 'auto');
+    assert.equal(await panel.page.locator('.view-attention .legend').getAttribute('data-mode'), T >= 128 ? 'row' : 'weight');
     const [i, j] = [T - 1, 1];
     let rowMax = 0;
     for (let k = 0; k <= i; k++) rowMax = Math.max(rowMax, att(trace, 0, 0, i, k));

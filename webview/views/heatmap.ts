@@ -1,8 +1,8 @@
 /**
  * The attention heatmap of one layer and head (or the layer's head average): query rows x key columns.
- * Colour: the weight itself (0 -> 1), its square root, or each row over its own maximum. Late query rows spread
- * over hundreds of keys, so their weights are small and a linear scale shows them nearly black; the other two
- * bring that structure out. Tooltips always give the real weight.
+ * Colour: the weight itself (0 -> 1), its square root, or each row over its own maximum; `auto` (the default) uses
+ * the weight below 128 tokens and the row maximum from there. Late query rows spread over hundreds of keys, so their
+ * weights are small and a linear scale shows them nearly black. Tooltips always give the real weight.
  */
 import { headAverage, headMatrix, fmt, showToken } from '../traceMath';
 import { labelledSelect } from '../controls';
@@ -29,7 +29,7 @@ export function createHeatmap(element: HTMLElement, actions: PanelActions): View
   let shown = '';
   let drawn: PanelModel['trace'] | undefined;
   let raw: Float32Array = new Float32Array(0);
-  let mode: ColourMode = COLOUR_MODES.some((c) => c.value === actions.setting('heatmap.colour')) ? actions.setting('heatmap.colour') as ColourMode : 'weight';
+  let mode: ColourMode = COLOUR_MODES.some((c) => c.value === actions.setting('heatmap.colour')) ? actions.setting('heatmap.colour') as ColourMode : 'auto';
   const matrix = createMatrix(element, {
     ariaLabel: 'Attention weights: rows are query tokens, columns are key tokens',
     scale: 'viridis',
@@ -51,9 +51,10 @@ export function createHeatmap(element: HTMLElement, actions: PanelActions): View
 
   function paint(): void {
     const T = model?.trace.tokens.length ?? 0;
-    legend.textContent = `${COLOUR_MODES.find((c) => c.value === mode)!.legend} (hatched: masked, a key after the query)`;
-    legend.dataset.mode = mode;
-    if (model) matrix.setData(colourValues(raw, T, mode), model.trace.tokens.map((t) => showToken(t.text)));
+    const used = effectiveMode(mode, T);
+    legend.textContent = `${COLOUR_MODES.find((c) => c.value === used)!.legend} (hatched: masked, a key after the query)`;
+    legend.dataset.mode = used;
+    if (model) matrix.setData(colourValues(raw, T, used), model.trace.tokens.map((t) => showToken(t.text)));
   }
 
   return {
@@ -83,16 +84,25 @@ export function createHeatmap(element: HTMLElement, actions: PanelActions): View
   };
 }
 
-type ColourMode = 'weight' | 'sqrt' | 'row';
+type ColourMode = 'auto' | 'weight' | 'sqrt' | 'row';
+
+/** From this many tokens `auto` colours by row maximum: rows then spread over so many keys that weights look black. */
+const AUTO_ROW_FROM = 128;
 
 const COLOUR_MODES: { value: ColourMode; label: string; legend: string }[] = [
+  { value: 'auto', label: 'auto', legend: '' },
   { value: 'weight', label: 'weight', legend: 'weight 0 → 1' },
   { value: 'sqrt', label: '√ weight', legend: '√weight 0 → 1 (small weights brighter)' },
   { value: 'row', label: 'row max', legend: 'weight / its row\'s largest weight, 0 → 1' },
 ];
 
+/** `auto`: the weight itself for short texts, each row over its maximum from AUTO_ROW_FROM tokens. */
+function effectiveMode(mode: ColourMode, T: number): Exclude<ColourMode, 'auto'> {
+  return mode !== 'auto' ? mode : T >= AUTO_ROW_FROM ? 'row' : 'weight';
+}
+
 /** The values drawn for a [T][T] causal attention matrix under each colour mode (masked cells are left as they are). */
-export function colourValues(m: Float32Array, T: number, mode: ColourMode): Float32Array {
+export function colourValues(m: Float32Array, T: number, mode: Exclude<ColourMode, 'auto'>): Float32Array {
   if (mode === 'weight') return m;
   const out = new Float32Array(m.length);
   for (let i = 0; i < T; i++) {
