@@ -11,23 +11,40 @@ import { readJsonFile } from './tokenizer';
 const COLUMNS = ['step', 'tokens', 'train_loss', 'val_loss', 'grad_norm', 'clipped', 'lr', 'tokens_per_s'] as const;
 const HEADS_COLUMNS = ['step', 'tokens', 'best_induction', 'best_previous_token', 'repeated_half_loss'] as const;
 
-/** heads_log.csv -> rows; every cell must be a number. */
-export function parseHeadsLogCsv(text: string, file: string): TrainingHeadsRow[] {
+interface CsvRow<C extends string> {
+  /** 1-based line number in the file. */
+  line: number;
+  cell(c: C): string;
+}
+
+/** The data lines of a CSV whose header must name every one of `columns` (in any order, others allowed). */
+function csvRows<C extends string>(text: string, file: string, columns: readonly C[]): CsvRow<C>[] {
   const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new Error(`${file}: is empty (expected a header line: ${HEADS_COLUMNS.join(',')})`);
+  if (lines.length === 0) throw new Error(`${file}: is empty (expected a header line: ${columns.join(',')})`);
   const header = lines[0].split(',').map((h) => h.trim());
   const col = new Map(header.map((h, i) => [h, i]));
-  for (const c of HEADS_COLUMNS) {
+  for (const c of columns) {
     if (!col.has(c)) throw new Error(`${file}: header lacks column "${c}" (found: ${header.join(',').slice(0, 100)})`);
   }
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',');
-    const num = (c: (typeof HEADS_COLUMNS)[number]): number => {
-      const s = (cells[col.get(c) as number] ?? '').trim();
-      const v = Number(s);
-      if (s === '' || !Number.isFinite(v)) throw new Error(`${file}: line ${i + 2} column "${c}" is ${JSON.stringify(s).slice(0, 30)}, not a number`);
-      return v;
-    };
+  return lines.slice(1).map((l, i) => {
+    const cells = l.split(',');
+    return { line: i + 2, cell: (c) => (cells[col.get(c) as number] ?? '').trim() };
+  });
+}
+
+/** A number cell; empty is NaN only where `emptyIsNaN` (a step without validation), an error elsewhere. */
+function numberCell<C extends string>(file: string, row: CsvRow<C>, c: C, emptyIsNaN = false): number {
+  const s = row.cell(c);
+  if (s === '' && emptyIsNaN) return NaN;
+  const v = Number(s);
+  if (s === '' || Number.isNaN(v)) throw new Error(`${file}: line ${row.line} column "${c}" is ${JSON.stringify(s).slice(0, 30)}, not a number`);
+  return v;
+}
+
+/** heads_log.csv -> rows; every cell must be a number. */
+export function parseHeadsLogCsv(text: string, file: string): TrainingHeadsRow[] {
+  return csvRows(text, file, HEADS_COLUMNS).map((row) => {
+    const num = (c: (typeof HEADS_COLUMNS)[number]): number => numberCell(file, row, c);
     return {
       step: num('step'),
       tokens: num('tokens'),
@@ -39,25 +56,11 @@ export function parseHeadsLogCsv(text: string, file: string): TrainingHeadsRow[]
 }
 
 export function parseTrainingLogCsv(text: string, file: string): TrainingLogRow[] {
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new Error(`${file}: is empty (expected a header line: ${COLUMNS.join(',')})`);
-  const header = lines[0].split(',').map((h) => h.trim());
-  const col = new Map(header.map((h, i) => [h, i]));
-  for (const c of COLUMNS) {
-    if (!col.has(c)) throw new Error(`${file}: header lacks column "${c}" (found: ${header.join(',').slice(0, 100)})`);
-  }
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',');
-    const num = (c: (typeof COLUMNS)[number], emptyIsNaN = false): number => {
-      const s = (cells[col.get(c) as number] ?? '').trim();
-      if (s === '' && emptyIsNaN) return NaN;
-      const v = Number(s);
-      if (s === '' || Number.isNaN(v)) throw new Error(`${file}: line ${i + 2} column "${c}" is ${JSON.stringify(s).slice(0, 30)}, not a number`);
-      return v;
-    };
-    const clipped = (cells[col.get('clipped') as number] ?? '').trim().toLowerCase();
+  return csvRows(text, file, COLUMNS).map((row) => {
+    const num = (c: (typeof COLUMNS)[number], emptyIsNaN = false): number => numberCell(file, row, c, emptyIsNaN);
+    const clipped = row.cell('clipped').toLowerCase();
     if (!['0', '1', 'true', 'false'].includes(clipped)) {
-      throw new Error(`${file}: line ${i + 2} column "clipped" is ${JSON.stringify(clipped).slice(0, 30)}, expected 0 or 1`);
+      throw new Error(`${file}: line ${row.line} column "clipped" is ${JSON.stringify(clipped).slice(0, 30)}, expected 0 or 1`);
     }
     return {
       step: num('step'),
@@ -72,10 +75,15 @@ export function parseTrainingLogCsv(text: string, file: string): TrainingLogRow[
   });
 }
 
+/** True when the CSV's first line holds every one of `columns`. */
+function hasColumns(text: string, columns: readonly string[]): boolean {
+  const header = new Set(text.split('\n', 1)[0].replace(/\r$/, '').split(',').map((h) => h.trim()));
+  return columns.every((c) => header.has(c));
+}
+
 /** True when the CSV's first line holds all of our columns (scripts/train/train.py wrote it). */
 export function isXrayTrainingLog(text: string): boolean {
-  const header = new Set(text.split('\n', 1)[0].replace(/\r$/, '').split(',').map((h) => h.trim()));
-  return COLUMNS.every((c) => header.has(c));
+  return hasColumns(text, COLUMNS);
 }
 
 /**
@@ -94,8 +102,7 @@ export function readTrainingLog(dir: string, config: Record<string, unknown>, st
   const headsFile = path.join(dir, 'heads_log.csv');
   if (fs.existsSync(headsFile)) {
     const headsText = fs.readFileSync(headsFile, 'utf8');
-    const ours = HEADS_COLUMNS.every((c) => headsText.split('\n', 1)[0].split(',').map((h) => h.trim()).includes(c));
-    if (strict || ours) log.heads = parseHeadsLogCsv(headsText, headsFile);
+    if (strict || hasColumns(headsText, HEADS_COLUMNS)) log.heads = parseHeadsLogCsv(headsText, headsFile);
   }
   return log;
 }
