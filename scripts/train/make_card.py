@@ -80,7 +80,7 @@ w(f"PyTorch {notes.get('torch', '1.13')} on CPU, 2 threads, OpenBLAS with `OPENB
      if a.get("repeat_frac") else "") + "\n")
 w(f"- steps: {steps:,}; tokens seen: {tokens / 1e6:.1f} M"
   + (f" (≈ {tokens / train_tokens:.2f} passes over the {train_tokens / 1e6:.1f} M-token train split)" if train_tokens else ""))
-w(f"- time in training steps: {step_seconds / 60:.0f} minutes; median throughput {tps:,.0f} tokens/s (the 2 cores were shared with other builds and tests)")
+w(f"- time in training steps: {step_seconds / 60:.0f} minutes; median throughput {tps:,.0f} tokens/s")
 w(f"- gradient clipping fired on {clipped:,} of {steps:,} steps ({clipped / steps:.0%})")
 w("- log: [`train_log.csv`](train_log.csv) (step, tokens, train loss, validation loss on a fixed "
   "12k-token sample, gradient norm before clipping, clipped, learning rate, tokens/s)\n")
