@@ -16,6 +16,7 @@ import { repoRoot } from './repo-root';
 import { tempDir, writeTinyCheckpoint } from './tiny-checkpoint';
 import { generationEngineOf } from './session-generation-engine';
 import { referenceSoftmax } from './reference-softmax';
+import { argmax } from './parity-fixtures';
 
 const BUNDLED = path.join(repoRoot(), 'media/models/xray-mini');
 const PROMPT = 'function add(a, b) {\n  return a';
@@ -25,12 +26,6 @@ async function loadSession(dir: string, bundled: boolean): Promise<EngineSession
   const session = new EngineSession(engineDeps, () => undefined);
   await session.handle({ kind: 'load', modelPath: dir, bundled, backend: 'tfjs' });
   return session;
-}
-
-function argmaxOf(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-  return best;
 }
 
 describe('continuation controller with the real engine', function () {
@@ -80,7 +75,7 @@ describe('continuation controller with the real engine', function () {
     const ids = s.promptTokens.map((t) => t.id);
     for (const [i, step] of s.steps.entries()) {
       const row = await uncached(ids);
-      assert.equal(step.token.id, argmaxOf(row), `step ${i}`);
+      assert.equal(step.token.id, argmax(row), `step ${i}`);
       assert.equal(step.rank, 1);
       assert.ok(Math.abs(step.p - referenceSoftmax(row, 1)[step.token.id]) < 1e-4, `step ${i}: p ${step.p}`);
       assert.equal(step.contextLength, ids.length);
@@ -144,7 +139,7 @@ describe('continuation controller with the real engine', function () {
     assert.equal(after[2].rank, 2);
     const ids = [...last().promptTokens.map((t) => t.id), ...after.slice(0, 3).map((s) => s.token.id)];
     for (const s of after.slice(3)) {
-      assert.equal(s.token.id, argmaxOf(await uncached(ids)));
+      assert.equal(s.token.id, argmax(await uncached(ids)));
       ids.push(s.token.id);
     }
   });

@@ -8,13 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createTfjsRunner } from '../../src/engine/tfjs-runner';
 import type { GenerationRunner, ModelRunner } from '../../src/engine/types';
-import { PARITY_DIR, array, checkpointWithoutTokenizer, maxAbsDiff, readReference, type Reference } from './parity-fixtures';
-
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-  return best;
-}
+import { PARITY_DIR, argmax, array, checkpointWithoutTokenizer, maxAbsDiff, readReference, type Reference } from './parity-fixtures';
 
 describe('KV-cache generation (random-2l)', function () {
   this.timeout(60_000);

@@ -83,6 +83,13 @@ export function exists(p: string): boolean {
 }
 
 /** Largest |a - b| over two equally long arrays. */
+/** Index of the largest value (the first on ties): the greedy choice, written here apart from the code under test. */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
+
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`comparing arrays of ${a.length} and ${b.length} values`);
   let m = 0;
